@@ -1,0 +1,15 @@
+// The vigil subcommands. Each Add*Command registers one subcommand (its flags and its
+// callback) on the root CLI11 app; the callback wires real implementations from src/
+// and returns the process exit code through ExitCode().
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace vigil::app {
+
+// Exit status the chosen subcommand asks for (set by its callback).
+int& ExitCode();
+
+void AddAnalyzeCommand(CLI::App& root);
+
+}  // namespace vigil::app
