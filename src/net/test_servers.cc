@@ -3,6 +3,7 @@
 #include <ldns/ldns.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 #include <unistd.h>
@@ -178,6 +179,70 @@ asio::awaitable<void> DnsTestServer::ServeTcp() {
                  static_cast<std::uint8_t>(reply.size() & 0xff)};
     framed.insert(framed.end(), reply.begin(), reply.end());
     co_await asio::async_write(socket, asio::buffer(framed), kNoThrow);
+  }
+}
+
+TlsTestServer::TlsTestServer(asio::io_context& io, const std::string& cert_pem,
+                             const std::string& key_pem, Mode mode,
+                             AfterHandshake after_handshake)
+    : context_(asio::ssl::context::tls_server),
+      acceptor_(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)),
+      mode_(mode),
+      after_handshake_(std::move(after_handshake)) {
+  context_.use_certificate_chain(asio::buffer(cert_pem));
+  context_.use_private_key(asio::buffer(key_pem), asio::ssl::context::pem);
+  // Record the SNI while the ClientHello is processed: the client may be gone before the
+  // server-side handshake completes.
+  SSL_CTX_set_tlsext_servername_arg(context_.native_handle(), this);
+  int (*on_sni)(SSL*, int*, void*) = [](SSL* ssl, int*, void* arg) {
+    const char* sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    static_cast<TlsTestServer*>(arg)->last_sni_ = sni == nullptr ? "" : sni;
+    return SSL_TLSEXT_ERR_OK;
+  };
+  // SSL_CTX_set_tlsext_servername_callback without its C cast.
+  SSL_CTX_callback_ctrl(context_.native_handle(), SSL_CTRL_SET_TLSEXT_SERVERNAME_CB,
+                        reinterpret_cast<void (*)()>(on_sni));
+  asio::co_spawn(io, Serve(), asio::detached);
+}
+
+asio::awaitable<void> TlsTestServer::Serve() {
+  for (int i = 0; i < 32; ++i) {
+    auto [ec, socket] = co_await acceptor_.async_accept(kNoThrow);
+    if (ec) co_return;
+    asio::co_spawn(acceptor_.get_executor(), Handle(std::move(socket)), asio::detached);
+  }
+}
+
+asio::awaitable<void> TlsTestServer::Handle(asio::ip::tcp::socket socket) {
+  std::vector<char> buffer(4096);
+  switch (mode_) {
+    case Mode::kSilent:
+      held_.push_back(std::make_shared<asio::ip::tcp::socket>(std::move(socket)));
+      co_return;
+    case Mode::kClose: {
+      [[maybe_unused]] auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kNoThrow);
+      socket.shutdown(asio::socket_base::shutdown_both, ec);
+      co_return;
+    }
+    case Mode::kReset: {
+      [[maybe_unused]] auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kNoThrow);
+      socket.set_option(asio::socket_base::linger(true, 0), ec);
+      socket.close(ec);
+      co_return;
+    }
+    case Mode::kGarbage: {
+      [[maybe_unused]] auto [ec, n] = co_await socket.async_read_some(asio::buffer(buffer), kNoThrow);
+      const std::string garbage = "HTTP/1.0 400 Bad Request\r\n\r\nthis is not TLS at all";
+      co_await asio::async_write(socket, asio::buffer(garbage), kNoThrow);
+      co_return;
+    }
+    case Mode::kHandshake: {
+      asio::ssl::stream<asio::ip::tcp::socket> stream(std::move(socket), context_);
+      auto [ec] = co_await stream.async_handshake(asio::ssl::stream_base::server, kNoThrow);
+      if (ec) co_return;
+      if (after_handshake_) co_await after_handshake_(stream);
+      co_return;
+    }
   }
 }
 

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,6 +20,8 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/stream.hpp>
 
 #include "net/observations.h"
 
@@ -71,6 +75,33 @@ class DnsTestServer {
   std::chrono::milliseconds gap_;
   int udp_queries_ = 0;
   int tcp_queries_ = 0;
+};
+
+// A TLS server on 127.0.0.1 serving `cert_pem`/`key_pem`. Depending on the mode it completes
+// handshakes (then runs `after_handshake`, if any), resets the connection after reading the
+// ClientHello, answers with garbage, closes cleanly, or stays silent.
+class TlsTestServer {
+ public:
+  enum class Mode { kHandshake, kReset, kGarbage, kClose, kSilent };
+  using AfterHandshake =
+      std::function<asio::awaitable<void>(asio::ssl::stream<asio::ip::tcp::socket>&)>;
+
+  TlsTestServer(asio::io_context& io, const std::string& cert_pem, const std::string& key_pem,
+                Mode mode, AfterHandshake after_handshake = nullptr);
+  asio::ip::tcp::endpoint endpoint() const { return acceptor_.local_endpoint(); }
+  // The SNI of the last completed handshake ("" when none was sent).
+  const std::string& last_sni() const { return last_sni_; }
+
+ private:
+  asio::awaitable<void> Serve();
+  asio::awaitable<void> Handle(asio::ip::tcp::socket socket);
+
+  asio::ssl::context context_;
+  asio::ip::tcp::acceptor acceptor_;
+  Mode mode_;
+  AfterHandshake after_handshake_;
+  std::string last_sni_;
+  std::vector<std::shared_ptr<asio::ip::tcp::socket>> held_;  // kSilent keeps sockets open
 };
 
 // A test PKI: a CA, a leaf for `hostname` and 127.0.0.1 signed by it, an expired leaf signed by
