@@ -1,0 +1,56 @@
+// AnalyzeInputs: the engine behind `vigil analyze`. Streams measurements out of files
+// (JSONL, JSON documents or arrays, gzip or not, "-" for stdin) in constant memory,
+// analyses them on `jobs` threads and hands the results to a sink in input order.
+//
+// One reader thread cuts the input into batches of lines; worker threads analyse whole
+// batches; the calling thread receives finished batches in sequence, so memory stays
+// bounded by (jobs + 2) batches whatever the input size. A malformed line is reported
+// through the sink (with file and line number) and the rest goes on, unless `strict`.
+//
+// Thread-safety: the sink is only called from the calling thread.
+#pragma once
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "analysis/analyzer.h"
+#include "core/result.h"
+
+namespace vigil::analysis {
+
+struct BatchOptions {
+  std::vector<std::string> inputs;  // paths, "-" = stdin
+  int jobs = 1;
+  bool strict = false;              // stop at the first malformed measurement
+  bool keep_records = false;        // deliver AnalysisRecords (for summaries)
+  bool write_json = true;           // deliver JSON lines
+  size_t batch_bytes = 4 << 20;
+};
+
+class BatchSink {
+ public:
+  virtual ~BatchSink() = default;
+  // JSON lines (each ending in '\n') for a run of consecutive measurements.
+  virtual void Json(std::string_view lines) = 0;
+  virtual void Record(const AnalysisRecord& record) = 0;
+  // A measurement that could not be read: "file:line: message".
+  virtual void Error(std::string_view where, std::string_view message) = 0;
+  // Called now and then with progress (bytes read so far across all inputs).
+  virtual void Progress(size_t measurements, size_t bytes_read) = 0;
+};
+
+struct BatchStats {
+  size_t measurements = 0;  // analysed
+  size_t errors = 0;        // unreadable measurements
+  size_t bytes = 0;         // input bytes (decompressed)
+};
+
+// Returns an Error only for problems that stop the run (unreadable file in strict mode,
+// first malformed line in strict mode); otherwise stats with errors counted.
+Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisContext& ctx,
+                                 BatchSink& sink);
+
+}  // namespace vigil::analysis
