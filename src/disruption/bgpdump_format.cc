@@ -25,12 +25,15 @@ void AppendInt(std::string& out, int64_t v) {
 
 void AppendIpv4(std::string& out, const uint8_t* b) {
   char buf[16];
-  char* p = buf;
+  size_t n = 0;
   for (int i = 0; i < 4; ++i) {
-    if (i > 0) *p++ = '.';
-    p = std::to_chars(p, buf + sizeof buf, b[i]).ptr;
+    unsigned v = b[i];
+    if (i > 0) buf[n++] = '.';
+    if (v >= 100) buf[n++] = static_cast<char>('0' + v / 100);
+    if (v >= 10) buf[n++] = static_cast<char>('0' + v / 10 % 10);
+    buf[n++] = static_cast<char>('0' + v % 10);
   }
-  out.append(buf, p);
+  out.append(buf, n);
 }
 
 // bgpdump's own fmt_ipv6, which differs from inet_ntop (RFC 5952): it compresses a
