@@ -8,7 +8,7 @@
 namespace vigil::disruption {
 namespace {
 
-constexpr size_t kAsPathTextLimit = 7900;  // bgpdump: MAX_ASPATH_LEN (8000) - 100
+constexpr size_t kAsPathTextLimit = 7900;     // bgpdump: MAX_ASPATH_LEN (8000) - 100
 constexpr size_t kCommunityTextLimit = 8192;  // bgpdump: BUFSIZ
 
 void AppendUint(std::string& out, uint64_t v) {
@@ -293,8 +293,8 @@ void RibLines(const MrtRecord& r, std::string& out) {
 
 std::string_view MessageFormat(const MrtRecord& r) {
   static constexpr std::string_view kNames[8] = {
-      "BGP4MP",          "BGP4MP_AP",          "BGP4MP_LOCAL",    "BGP4MP_LOCAL_AP",
-      "BGP4MP_ET",       "BGP4MP_ET_AP",       "BGP4MP_ET_LOCAL", "BGP4MP_ET_LOCAL_AP"};
+      "BGP4MP",    "BGP4MP_AP",    "BGP4MP_LOCAL",    "BGP4MP_LOCAL_AP",
+      "BGP4MP_ET", "BGP4MP_ET_AP", "BGP4MP_ET_LOCAL", "BGP4MP_ET_LOCAL_AP"};
   size_t i = (r.extended_time() ? 4u : 0u) + (r.local ? 2u : 0u) + (r.addpath ? 1u : 0u);
   return kNames[i];
 }
@@ -342,8 +342,8 @@ void WithdrawLines(const MrtRecord& r, std::string& out, std::string_view format
 }
 
 void AnnounceLines(const MrtRecord& r, std::string& out, std::string_view format,
-                   const std::vector<NlriPrefix>& prefixes, bool v6_prefixes,
-                   const IpAddr* nexthop, bool signed_prefs) {
+                   const std::vector<NlriPrefix>& prefixes, bool v6_prefixes, const IpAddr* nexthop,
+                   bool signed_prefs) {
   for (const NlriPrefix& p : prefixes) {
     LineStart(r, out, format, 'A');
     PeerColumns(r, out);

@@ -1,14 +1,13 @@
 #include "disruption/mrt_reader.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-
-#include <fmt/format.h>
 
 #include "core/failure.h"
 #include "disruption/bgpdump_format.h"
@@ -630,8 +629,7 @@ class Decoder {
       r_.kind = RecordKind::kUnsupported;
       return;
     }
-    if (s.short_read() ||
-        std::any_of(marker, marker + 16, [](uint8_t b) { return b != 0xff; })) {
+    if (s.short_read() || std::any_of(marker, marker + 16, [](uint8_t b) { return b != 0xff; })) {
       Problem("BGP message: bad or missing marker");
       r_.kind = RecordKind::kUnsupported;
       return;
@@ -837,14 +835,14 @@ Result<const MrtRecord*> MrtReader::Next() {
     // The microsecond field counts towards the length (RFC 6396 3).
     header += 4;
     if (length < 4) {
-      return fail(fmt::format("{}: offset {}: BGP4MP_ET record of length {}", path_,
-                              consumed_, length));
+      return fail(
+          fmt::format("{}: offset {}: BGP4MP_ET record of length {}", path_, consumed_, length));
     }
     length -= 4;
   }
   if (length > options_.max_record_bytes) {
-    return fail(fmt::format("{}: offset {}: record of {} bytes exceeds the {}-byte limit",
-                            path_, consumed_, length, options_.max_record_bytes));
+    return fail(fmt::format("{}: offset {}: record of {} bytes exceeds the {}-byte limit", path_,
+                            consumed_, length, options_.max_record_bytes));
   }
   have = Ensure(header + length);
   if (!have) {

@@ -112,13 +112,13 @@ inline constexpr uint8_t kAttrLargeCommunities = 32;
 struct PathAttributes {
   // Bit (type - 1) is set for every attribute of type 1..64 whose full length was present.
   uint64_t seen = 0;
-  int origin = -1;                 // -1: absent
-  AsPath as_path;                  // after AS4_PATH merging (2-byte-AS sources only)
+  int origin = -1;  // -1: absent
+  AsPath as_path;   // after AS4_PATH merging (2-byte-AS sources only)
   AsPath as4_path;
   std::array<uint8_t, 4> next_hop{0xff, 0xff, 0xff, 0xff};  // 255.255.255.255 when absent
   uint32_t med = 0;
   uint32_t local_pref = 0;
-  uint32_t aggregator_as = 0;      // after AS4_AGGREGATOR merging
+  uint32_t aggregator_as = 0;  // after AS4_AGGREGATOR merging
   std::array<uint8_t, 4> aggregator_addr{0xff, 0xff, 0xff, 0xff};
   uint32_t as4_aggregator_as = 0;
   std::array<uint8_t, 4> as4_aggregator_addr{0xff, 0xff, 0xff, 0xff};

@@ -1,5 +1,6 @@
 #include "disruption/mrt_reader.h"
 
+#include <gtest/gtest.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -10,8 +11,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "disruption/bgpdump_format.h"
 
@@ -48,7 +47,13 @@ class Bytes {
 };
 
 std::string Mrt(uint32_t ts, uint16_t type, uint16_t subtype, const std::string& body) {
-  return Bytes().U32(ts).U16(type).U16(subtype).U32(static_cast<uint32_t>(body.size())).Raw(body).str();
+  return Bytes()
+      .U32(ts)
+      .U16(type)
+      .U16(subtype)
+      .U32(static_cast<uint32_t>(body.size()))
+      .Raw(body)
+      .str();
 }
 
 std::string MrtEt(uint32_t ts, uint32_t us, uint16_t subtype, const std::string& body) {
@@ -169,30 +174,29 @@ TEST(MrtReaderTest, Bgp4mpUpdateWithEveryPrintedAttribute) {
       "|1853 1239 {80,81}|IGP|193.203.0.1|200|10|3263:1 no-export|AG|9835 164.115.26.130|\n";
   EXPECT_EQ(d.lines,
             "BGP4MP|1027377522|W|193.203.0.1|20751|200.31.199.0/24\n"
-            "BGP4MP|1027377522|A|193.203.0.1|20751|3.0.0.0/8" + tail +
-            "BGP4MP|1027377522|A|193.203.0.1|20751|6.1.4.0/22" + tail);
+            "BGP4MP|1027377522|A|193.203.0.1|20751|3.0.0.0/8" +
+                tail + "BGP4MP|1027377522|A|193.203.0.1|20751|6.1.4.0/22" + tail);
   ExpectSameAsBgpdump(bytes, d.lines);
 }
 
 TEST(MrtReaderTest, MissingAttributesPrintBgpdumpDefaults) {
   std::string nlri = Bytes().U8(16).U8(10).U8(1).str();
-  std::string bytes =
-      Mrt(1, kMrtBgp4mp, 1, Message(2, 1, 2, false, Update("", "", nlri)));
+  std::string bytes = Mrt(1, kMrtBgp4mp, 1, Message(2, 1, 2, false, Update("", "", nlri)));
   Dumped d = Dump(bytes);
-  EXPECT_EQ(d.lines, "BGP4MP|1|A|193.203.0.1|1|10.1.0.0/16||INCOMPLETE|255.255.255.255|0|0||NAG||\n");
+  EXPECT_EQ(d.lines,
+            "BGP4MP|1|A|193.203.0.1|1|10.1.0.0/16||INCOMPLETE|255.255.255.255|0|0||NAG||\n");
   ExpectSameAsBgpdump(bytes, d.lines);
 }
 
 TEST(MrtReaderTest, As4PathIsMergedIntoTwoByteAsPath) {
   std::string attrs =
-      kOriginIgp +
-      Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {3333, 1273, 23456, 23456}, 2)) +
+      kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {3333, 1273, 23456, 23456}, 2)) +
       kNextHop + Attr(0xc0, kAttrAggregator, Bytes().U16(23456).Ip4({10, 0, 0, 1}).str()) +
       Attr(0xc0, kAttrAs4Path, AsPathSeg(kAsSequence, {196615, 262144}, 4)) +
       Attr(0xc0, kAttrAs4Aggregator, Bytes().U32(262144).Ip4({10, 0, 0, 2}).str());
-  std::string bytes = Mrt(5, kMrtBgp4mp, 1,
-                          Message(2, 3333, 12654, false,
-                                  Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
+  std::string bytes =
+      Mrt(5, kMrtBgp4mp, 1,
+          Message(2, 3333, 12654, false, Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
   Dumped d = Dump(bytes);
   EXPECT_TRUE(d.problems.empty());
   EXPECT_EQ(d.lines,
@@ -203,30 +207,30 @@ TEST(MrtReaderTest, As4PathIsMergedIntoTwoByteAsPath) {
 
 TEST(MrtReaderTest, As4MergeCopiesTheFirstSegmentLikeBgpdump) {
   // bgpdump rebuilds the leading part of the path from its first segment only.
-  std::string attrs =
-      kOriginIgp +
-      Attr(0x40, kAttrAsPath,
-           AsPathSeg(kAsSequence, {1, 2}, 2) + AsPathSeg(kAsSet, {3, 4}, 2) +
-               AsPathSeg(kAsSequence, {23456}, 2)) +
-      kNextHop + Attr(0xc0, kAttrAs4Path, AsPathSeg(kAsSequence, {70000}, 4));
-  std::string bytes = Mrt(5, kMrtBgp4mp, 1,
-                          Message(2, 1, 2, false,
-                                  Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
+  std::string attrs = kOriginIgp +
+                      Attr(0x40, kAttrAsPath,
+                           AsPathSeg(kAsSequence, {1, 2}, 2) + AsPathSeg(kAsSet, {3, 4}, 2) +
+                               AsPathSeg(kAsSequence, {23456}, 2)) +
+                      kNextHop + Attr(0xc0, kAttrAs4Path, AsPathSeg(kAsSequence, {70000}, 4));
+  std::string bytes =
+      Mrt(5, kMrtBgp4mp, 1,
+          Message(2, 1, 2, false, Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
   Dumped d = Dump(bytes);
   // Count 4 (a set counts one) minus 1 for AS4_PATH: 3 ASNs from copies of "1 2".
-  EXPECT_EQ(d.lines, "BGP4MP|5|A|193.203.0.1|1|192.0.2.0/24|1 2 1 70000|IGP|193.203.0.1|0|0||NAG||\n");
+  EXPECT_EQ(d.lines,
+            "BGP4MP|5|A|193.203.0.1|1|192.0.2.0/24|1 2 1 70000|IGP|193.203.0.1|0|0||NAG||\n");
   ExpectSameAsBgpdump(bytes, d.lines);
 }
 
 TEST(MrtReaderTest, NonTransAggregatorDisablesAs4PathMerge) {
-  std::string attrs =
-      kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {1, 23456}, 2)) + kNextHop +
-      Attr(0xc0, kAttrAggregator, Bytes().U16(7).Ip4({10, 0, 0, 1}).str()) +
-      Attr(0xc0, kAttrAs4Path, AsPathSeg(kAsSequence, {70000}, 4)) +
-      Attr(0xc0, kAttrAs4Aggregator, Bytes().U32(70000).Ip4({10, 0, 0, 2}).str());
-  std::string bytes = Mrt(5, kMrtBgp4mp, 1,
-                          Message(2, 1, 2, false,
-                                  Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
+  std::string attrs = kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {1, 23456}, 2)) +
+                      kNextHop +
+                      Attr(0xc0, kAttrAggregator, Bytes().U16(7).Ip4({10, 0, 0, 1}).str()) +
+                      Attr(0xc0, kAttrAs4Path, AsPathSeg(kAsSequence, {70000}, 4)) +
+                      Attr(0xc0, kAttrAs4Aggregator, Bytes().U32(70000).Ip4({10, 0, 0, 2}).str());
+  std::string bytes =
+      Mrt(5, kMrtBgp4mp, 1,
+          Message(2, 1, 2, false, Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
   Dumped d = Dump(bytes);
   EXPECT_EQ(d.lines,
             "BGP4MP|5|A|193.203.0.1|1|192.0.2.0/24|1 23456|IGP|193.203.0.1|0|0||NAG|7 10.0.0.1|\n");
@@ -237,12 +241,12 @@ TEST(MrtReaderTest, ConfederationSegments) {
   std::string attrs =
       kOriginIgp +
       Attr(0x40, kAttrAsPath,
-           AsPathSeg(kAsConfedSequence, {65001, 65002}, 4) + AsPathSeg(kAsConfedSet, {65003, 65004}, 4) +
-               AsPathSeg(kAsSequence, {3356}, 4)) +
+           AsPathSeg(kAsConfedSequence, {65001, 65002}, 4) +
+               AsPathSeg(kAsConfedSet, {65003, 65004}, 4) + AsPathSeg(kAsSequence, {3356}, 4)) +
       kNextHop;
-  std::string bytes = Mrt(5, kMrtBgp4mp, 4,
-                          Message(4, 1, 2, false,
-                                  Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
+  std::string bytes =
+      Mrt(5, kMrtBgp4mp, 4,
+          Message(4, 1, 2, false, Update("", attrs, Bytes().U8(24).Ip4({192, 0, 2}).str())));
   Dumped d = Dump(bytes);
   EXPECT_EQ(d.lines,
             "BGP4MP|5|A|193.203.0.1|1|192.0.2.0/24|(65001 65002) [65003,65004] 3356|IGP|"
@@ -263,9 +267,11 @@ TEST(MrtReaderTest, Ipv6MpReachAndUnreachWithExtendedTimestamp) {
                           .str()
                           .substr(0, 3 + 1 + 32 + 1 + 1 + 5);
   std::string unreach = Bytes().U16(2).U8(1).U8(48).U16(0x2001).U16(0xdb8).U16(1).str();
-  std::string attrs = kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {59689, 6939}, 4)) +
+  std::string attrs = kOriginIgp +
+                      Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {59689, 6939}, 4)) +
                       Attr(0x80, kAttrMpReach, reach) + Attr(0x80, kAttrMpUnreach, unreach);
-  std::string bytes = MrtEt(1445565678, 9481, 4, Message(4, 59689, 12654, true, Update("", attrs, "")));
+  std::string bytes =
+      MrtEt(1445565678, 9481, 4, Message(4, 59689, 12654, true, Update("", attrs, "")));
   Dumped d = Dump(bytes);
   EXPECT_TRUE(d.problems.empty()) << d.problems.front();
   EXPECT_EQ(d.lines,
@@ -291,7 +297,8 @@ TEST(MrtReaderTest, AddPathMessageCarriesPathIds) {
                       kNextHop + Attr(0x80, kAttrMpReach, reach);
   std::string withdrawn = Bytes().U32(3).U8(24).Ip4({10, 0, 1}).str();
   std::string nlri = Bytes().U32(4).U8(24).Ip4({10, 0, 2}).str();
-  std::string bytes = Mrt(9, kMrtBgp4mp, 9, Message(4, 65001, 65000, false, Update(withdrawn, attrs, nlri)));
+  std::string bytes =
+      Mrt(9, kMrtBgp4mp, 9, Message(4, 65001, 65000, false, Update(withdrawn, attrs, nlri)));
   Dumped d = Dump(bytes);
   EXPECT_TRUE(d.problems.empty());
   EXPECT_EQ(d.lines,
@@ -306,12 +313,27 @@ TEST(MrtReaderTest, LocalMessagesAndStateChanges) {
   std::string local = Mrt(9, kMrtBgp4mp, 7,
                           Message(4, 65000, 65001, false, Update("", kOriginIgp + kNextHop, nlri)));
   std::string state = Mrt(10, kMrtBgp4mp, 0,
-                          Bytes().U16(15737).U16(12654).U16(0).U16(1).Ip4({193, 203, 0, 69})
-                              .Ip4({193, 203, 0, 254}).U16(3).U16(2).str());
+                          Bytes()
+                              .U16(15737)
+                              .U16(12654)
+                              .U16(0)
+                              .U16(1)
+                              .Ip4({193, 203, 0, 69})
+                              .Ip4({193, 203, 0, 254})
+                              .U16(3)
+                              .U16(2)
+                              .str());
   std::string state_et = MrtEt(11, 123456, 5,
-                               Bytes().U32(200000).U32(12654).U16(0).U16(2)
+                               Bytes()
+                                   .U32(200000)
+                                   .U32(12654)
+                                   .U16(0)
+                                   .U16(2)
                                    .Ip6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 2})
-                                   .Ip6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1}).U16(6).U16(1).str());
+                                   .Ip6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 1})
+                                   .U16(6)
+                                   .U16(1)
+                                   .str());
   std::string bytes = local + state + state_et;
   Dumped d = Dump(bytes);
   EXPECT_TRUE(d.problems.empty());
@@ -323,7 +345,8 @@ TEST(MrtReaderTest, LocalMessagesAndStateChanges) {
 }
 
 TEST(MrtReaderTest, TableDumpV1Ipv4AndIpv6) {
-  std::string attrs4 = kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {1853, 80}, 2)) + kNextHop;
+  std::string attrs4 =
+      kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {1853, 80}, 2)) + kNextHop;
   Bytes v4;
   v4.U16(0).U16(1).Ip4({3, 0, 0, 0}).U8(8).U8(1).U32(1000).Ip4({193, 203, 0, 1}).U16(1853);
   v4.U16(static_cast<unsigned>(attrs4.size())).Raw(attrs4);
@@ -334,13 +357,14 @@ TEST(MrtReaderTest, TableDumpV1Ipv4AndIpv6) {
   v6.U16(0).U16(2).Ip6({0x2001, 0x500, 0, 0, 0, 0, 0, 0}).U8(32).U8(1).U32(1000);
   v6.Ip6({0x2001, 0xdb8, 0, 0, 0, 0, 0, 9}).U16(1853);
   v6.U16(static_cast<unsigned>(attrs6.size())).Raw(attrs6);
-  std::string bytes = Mrt(1027381055, kMrtTableDump, 1, v4.str()) +
-                      Mrt(1027381055, kMrtTableDump, 2, v6.str());
+  std::string bytes =
+      Mrt(1027381055, kMrtTableDump, 1, v4.str()) + Mrt(1027381055, kMrtTableDump, 2, v6.str());
   Dumped d = Dump(bytes);
   EXPECT_TRUE(d.problems.empty());
-  EXPECT_EQ(d.lines,
-            "TABLE_DUMP|1027381055|B|193.203.0.1|1853|3.0.0.0/8|1853 80|IGP|193.203.0.1|0|0||NAG||\n"
-            "TABLE_DUMP|1027381055|B|2001:db8::9|1853|2001:500::/32|1853|IGP|2001:db8::9|0|0||NAG||\n");
+  EXPECT_EQ(
+      d.lines,
+      "TABLE_DUMP|1027381055|B|193.203.0.1|1853|3.0.0.0/8|1853 80|IGP|193.203.0.1|0|0||NAG||\n"
+      "TABLE_DUMP|1027381055|B|2001:db8::9|1853|2001:500::/32|1853|IGP|2001:db8::9|0|0||NAG||\n");
   ExpectSameAsBgpdump(bytes, d.lines);
 }
 
@@ -353,14 +377,19 @@ std::string PeerTable() {
 }
 
 TEST(MrtReaderTest, TableDumpV2RibsIncludingAddPath) {
-  std::string attrs4 = kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {3333, 2914}, 4)) +
-                       kNextHop + Attr(0x40, kAttrLocalPref, Bytes().U32(100).str());
+  std::string attrs4 = kOriginIgp +
+                       Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {3333, 2914}, 4)) + kNextHop +
+                       Attr(0x40, kAttrLocalPref, Bytes().U32(100).str());
   Bytes rib4;
   rib4.U32(7).U8(23).Ip4({10, 0, 10}).U16(1).U16(0).U32(1537000000);
   rib4.U16(static_cast<unsigned>(attrs4.size())).Raw(attrs4);
-  std::string reach = Bytes().U8(32).Ip6({0x2001, 0x1890, 0x111d, 1, 0, 0, 0, 0x63})
-                          .Ip6({0xfe80, 0, 0, 0, 0, 0, 0, 1}).str();
-  std::string attrs6 = kOriginIgp + Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {200334, 6939}, 4)) +
+  std::string reach = Bytes()
+                          .U8(32)
+                          .Ip6({0x2001, 0x1890, 0x111d, 1, 0, 0, 0, 0x63})
+                          .Ip6({0xfe80, 0, 0, 0, 0, 0, 0, 1})
+                          .str();
+  std::string attrs6 = kOriginIgp +
+                       Attr(0x40, kAttrAsPath, AsPathSeg(kAsSequence, {200334, 6939}, 4)) +
                        Attr(0x80, kAttrMpReach, reach);
   Bytes rib6;
   rib6.U32(8).U8(46).Ip6({0x2001, 0x579, 0x1040, 0, 0, 0, 0, 0}).str();
@@ -394,17 +423,18 @@ TEST(MrtReaderTest, TableDumpV2RibsIncludingAddPath) {
 
 TEST(MrtReaderTest, NlriHostBitsAreCleared) {
   // bgpdump >= 1.6.3 prints 11.8.0.0/13 for 11.13.0.0/13 (Debian's 1.6.2 does not).
-  std::string bytes = Mrt(1, kMrtBgp4mp, 1,
-                          Message(2, 7018, 1, false,
-                                  Update("", kOriginIgp + kNextHop, Bytes().U8(13).U8(11).U8(13).str())));
+  std::string bytes =
+      Mrt(1, kMrtBgp4mp, 1,
+          Message(2, 7018, 1, false,
+                  Update("", kOriginIgp + kNextHop, Bytes().U8(13).U8(11).U8(13).str())));
   Dumped d = Dump(bytes);
   EXPECT_EQ(d.lines, "BGP4MP|1|A|193.203.0.1|7018|11.8.0.0/13||IGP|193.203.0.1|0|0||NAG||\n");
 }
 
 TEST(MrtReaderTest, TruncatedHeaderIsAnErrorWithOffset) {
-  std::string state = Mrt(10, kMrtBgp4mp, 0,
-                          Bytes().U16(1).U16(2).U16(0).U16(1).Ip4({1, 2, 3, 4}).Ip4({5, 6, 7, 8})
-                              .U16(1).U16(2).str());
+  std::string state = Mrt(
+      10, kMrtBgp4mp, 0,
+      Bytes().U16(1).U16(2).U16(0).U16(1).Ip4({1, 2, 3, 4}).Ip4({5, 6, 7, 8}).U16(1).U16(2).str());
   Dumped d = Dump(state + state.substr(0, 7));
   EXPECT_EQ(d.lines, "BGP4MP|10|STATE|1.2.3.4|1|1|2\n");
   EXPECT_NE(d.error.find("offset 32: truncated MRT header"), std::string::npos) << d.error;
@@ -427,20 +457,21 @@ TEST(MrtReaderTest, OversizedRecordIsRefusedWithoutAllocating) {
 
 TEST(MrtReaderTest, MalformedBodiesAreReportedAndDecodedAsFarAsPossible) {
   // Attribute claiming more bytes than the UPDATE holds.
-  std::string attrs = kOriginIgp + Bytes().U8(0x40).U8(kAttrAsPath).U8(200).U8(2).U8(1).U16(5).str();
-  std::string bad_attr = Mrt(1, kMrtBgp4mp, 1,
-                             Message(2, 1, 2, false, Update("", attrs, "")));
+  std::string attrs =
+      kOriginIgp + Bytes().U8(0x40).U8(kAttrAsPath).U8(200).U8(2).U8(1).U16(5).str();
+  std::string bad_attr = Mrt(1, kMrtBgp4mp, 1, Message(2, 1, 2, false, Update("", attrs, "")));
   // Bad BGP marker.
-  std::string bad_marker = Mrt(1, kMrtBgp4mp, 1,
-                               Message(2, 1, 2, false, std::string(16, '\0') + "\x00\x13\x04"));
+  std::string bad_marker =
+      Mrt(1, kMrtBgp4mp, 1, Message(2, 1, 2, false, std::string(16, '\0') + "\x00\x13\x04"));
   // RIB before any peer table, then a peer index out of range.
   Bytes rib;
   rib.U32(1).U8(8).U8(10).U16(1).U16(5).U32(0).U16(0);
   std::string rib_rec = Mrt(1, kMrtTableDumpV2, 2, rib.str());
   // AS_PATH segment running past its attribute.
-  std::string bad_path = kOriginIgp + Attr(0x40, kAttrAsPath, Bytes().U8(2).U8(3).U16(1).str()) + kNextHop;
-  std::string bad_path_rec = Mrt(1, kMrtBgp4mp, 1,
-                                 Message(2, 1, 2, false, Update("", bad_path, Bytes().U8(8).U8(10).str())));
+  std::string bad_path =
+      kOriginIgp + Attr(0x40, kAttrAsPath, Bytes().U8(2).U8(3).U16(1).str()) + kNextHop;
+  std::string bad_path_rec = Mrt(
+      1, kMrtBgp4mp, 1, Message(2, 1, 2, false, Update("", bad_path, Bytes().U8(8).U8(10).str())));
   Dumped d = Dump(bad_attr + bad_marker + rib_rec + PeerTable() + rib_rec + bad_path_rec);
   EXPECT_EQ(d.error, "");
   ASSERT_EQ(d.problems.size(), 5u);
@@ -454,11 +485,11 @@ TEST(MrtReaderTest, MalformedBodiesAreReportedAndDecodedAsFarAsPossible) {
 
 TEST(MrtReaderTest, GarbageNeverCrashesOrLoops) {
   std::mt19937 rng(42);
-  std::string valid = PeerTable() +
-                      Mrt(1, kMrtBgp4mp, 9,
-                          Message(4, 65001, 65000, false,
-                                  Update(Bytes().U32(3).U8(24).Ip4({10, 0, 1}).str(),
-                                         kOriginIgp + kNextHop, "")));
+  std::string valid =
+      PeerTable() +
+      Mrt(1, kMrtBgp4mp, 9,
+          Message(4, 65001, 65000, false,
+                  Update(Bytes().U32(3).U8(24).Ip4({10, 0, 1}).str(), kOriginIgp + kNextHop, "")));
   for (int round = 0; round < 3000; ++round) {
     std::string bytes = valid;
     int flips = 1 + static_cast<int>(rng() % 8);

@@ -12,8 +12,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using vigil::disruption::MrtReader;
   MrtReader::Options options;
   options.max_record_bytes = size_t{1} << 20;
-  auto reader = MrtReader::FromBytes(
-      std::string_view(reinterpret_cast<const char*>(data), size), options);
+  auto reader =
+      MrtReader::FromBytes(std::string_view(reinterpret_cast<const char*>(data), size), options);
   std::string out;
   for (;;) {
     auto record = reader->Next();

@@ -1,12 +1,12 @@
 // Golden test: for every MRT file in the shared data set, Vigil's `bgpdump -m` rendering
 // must equal bgpdump's own output (bgp/bgpdump-expected/<file>.bgp.gz) line for line.
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "core/line_reader.h"
 #include "disruption/bgpdump_format.h"
