@@ -11,5 +11,6 @@ namespace vigil::app {
 int& ExitCode();
 
 void AddAnalyzeCommand(CLI::App& root);
+void AddDetectCommand(CLI::App& root);
 
 }  // namespace vigil::app

@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   root.require_subcommand(1);
 
   vigil::app::AddAnalyzeCommand(root);
+  vigil::app::AddDetectCommand(root);
 
   root.parse_complete_callback([&] { vigil::SetUpLogging(log_level); });
   try {

@@ -126,30 +126,31 @@ std::vector<Event> DetectIoda(const Series& series, const IodaOptions& options) 
   IodaTrace trace = RunIodaRule(series, options);
   std::vector<Event> events;
   const double step_minutes = static_cast<double>(series.step.count()) / 60.0;
-  std::optional<Event> open;
+  bool open = false;
   double drop_sum = 0;
   int drop_count = 0;
   auto close = [&](std::optional<WallTime> end) {
-    open->end = end;
+    Event& e = events.back();
+    e.end = end;
     // The kind follows the mean drop over the alerting bins.
-    open->kind = drop_sum / drop_count >= 0.9 ? EventKind::kFull : EventKind::kPartial;
-    open->score = std::round(open->score * 100.0) / 100.0;
-    events.push_back(std::move(*open));
-    open.reset();
+    e.kind = drop_sum / drop_count >= 0.9 ? EventKind::kFull : EventKind::kPartial;
+    e.score = std::round(e.score * 100.0) / 100.0;
+    open = false;
   };
   for (size_t i = 0; i < series.size(); ++i) {
     if (series.IsMissing(i)) continue;
     if (trace.alert[i]) {
       if (!open) {
-        open.emplace();
-        open->entity = series.entity;
-        open->start = series.TimeAt(i);
-        open->detected = series.TimeAt(i + 1);
+        open = true;
+        Event& e = events.emplace_back();
+        e.entity = series.entity;
+        e.start = series.TimeAt(i);
+        e.detected = series.TimeAt(i + 1);
         drop_sum = 0;
         drop_count = 0;
       }
       const double drop = 1.0 - trace.ratio[i];
-      open->score += drop * 100.0 * step_minutes;
+      events.back().score += drop * 100.0 * step_minutes;
       drop_sum += drop;
       ++drop_count;
     } else if (open) {

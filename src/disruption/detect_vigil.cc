@@ -97,25 +97,52 @@ class Detector {
     const WallTime t = s_.TimeAt(i);
     const double x = s_.values[i];
     if (!first_commit_) first_commit_ = t;
-    if (!warm_ && t - *first_commit_ >= o_.warmup && !std::isnan(scale_)) warm_ = true;
     // The windows hold the last `level_window` worth of *clean* bins, however old:
     // after a long event the level and scale resume from before it.
     levels_.push_back({t, x});
     while (levels_.size() > window_bins_) levels_.pop_front();
-    if (rel) {
-      residuals_.push_back({t, *rel});
-      while (residuals_.size() > window_bins_) residuals_.pop_front();
+    if (!warm_) {
+      warmup_bins_.push_back(i);
+      if (t - *first_commit_ >= o_.warmup) FinishWarmup();
+      return;
     }
-    if (std::isnan(level_) || ++commits_since_update_ >= bins_per_hour_) {
+    if (rel) AddResidual(i, *rel);
+    if (++commits_since_update_ >= bins_per_hour_) {
       commits_since_update_ = 0;
       UpdateLevelAndScale();
     }
-    // Shapes need a level that spans at least a whole day.
-    if (t - *first_commit_ >= std::chrono::days(1) && level_ > 0) {
-      const double shape = x / level_;
-      Push(week_slots_[WeekSlot(i)], shape, static_cast<size_t>(o_.weeks));
-      Push(day_slots_[DaySlot(i)], shape, static_cast<size_t>(o_.days));
+    if (level_ > 0) AddShape(i, x / level_);
+  }
+
+  // The shapes of the warm-up are taken against the level of the whole warm-up, so
+  // that the hours seen first are not measured against a partial day.
+  void FinishWarmup() {
+    UpdateLevelAndScale();
+    if (!(level_ > 0)) return;
+    for (size_t i : warmup_bins_) AddShape(i, s_.values[i] / level_);
+    std::vector<double> buf;
+    for (size_t i : warmup_bins_) {
+      const std::deque<double>& daily = day_slots_[DaySlot(i)];
+      buf.assign(daily.begin(), daily.end());
+      const double b = level_ * MedianInPlace(buf);
+      if (b > 0) AddResidual(i, s_.values[i] / b - 1);
     }
+    warmup_bins_.clear();
+    UpdateLevelAndScale();
+    warm_ = !std::isnan(scale_);
+  }
+
+  void AddShape(size_t i, double shape) {
+    Push(week_slots_[WeekSlot(i)], shape, static_cast<size_t>(o_.weeks));
+    Push(day_slots_[DaySlot(i)], shape, static_cast<size_t>(o_.days));
+  }
+
+  void AddResidual(size_t i, double rel) {
+    residuals_.push_back({s_.TimeAt(i), rel});
+    while (residuals_.size() > window_bins_) residuals_.pop_front();
+    std::deque<double>& by_hour = hour_residuals_[HourOfDay(i)];
+    by_hour.push_back(rel);
+    while (by_hour.size() > 4 * (window_bins_ / 24 + 1)) by_hour.pop_front();  // 4 weeks
   }
 
   static void Push(std::deque<double>& d, double v, size_t cap) {
@@ -131,9 +158,28 @@ class Detector {
     if (residuals_.size() < bins_per_hour_) return;
     buf.clear();
     for (const Timed& p : residuals_) buf.push_back(p.value);
-    const double center = MedianInPlace(buf);
-    for (double& v : buf) v = std::abs(v - center);
-    scale_ = std::max(o_.min_scale, kMadToSigma * MedianInPlace(buf));
+    scale_ = RobustScale(buf);
+    // Noise is often larger at some hours (a count's relative noise grows at night).
+    for (size_t h = 0; h < 24; ++h) {
+      buf.assign(hour_residuals_[h].begin(), hour_residuals_[h].end());
+      hour_scale_[h] = buf.size() >= 24 ? RobustScale(buf) : kNaN;
+    }
+  }
+
+  double RobustScale(std::vector<double>& v) const {
+    const double center = MedianInPlace(v);
+    for (double& x : v) x = std::abs(x - center);
+    return std::max(o_.min_scale, kMadToSigma * MedianInPlace(v));
+  }
+
+  double ScaleAt(size_t i) const {
+    const double by_hour = hour_scale_[HourOfDay(i)];
+    return std::isnan(by_hour) ? scale_ : by_hour;
+  }
+
+  size_t HourOfDay(size_t i) const {
+    auto secs = std::chrono::floor<seconds>(s_.TimeAt(i).time_since_epoch()).count();
+    return static_cast<size_t>((((secs % 86400) + 86400) % 86400) / 3600);
   }
 
   void Step(size_t i) {
@@ -146,7 +192,7 @@ class Detector {
       return;
     }
     const double rel = x / b - 1;
-    const double z = rel / scale_;
+    const double z = rel / ScaleAt(i);
     result_.trace.z[i] = z;
     const Held held{i, std::clamp(z, -o_.z_clip, o_.z_clip), rel};
     if (in_event_) {
@@ -246,7 +292,11 @@ class Detector {
   std::deque<Timed> levels_, residuals_;
   std::optional<WallTime> first_commit_;
   double level_ = kNaN, scale_ = kNaN;
+  std::deque<double> hour_residuals_[24];
+  double hour_scale_[24] = {kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
+                            kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   bool warm_ = false;
+  std::vector<size_t> warmup_bins_;
   size_t commits_since_update_ = 0;
 
   double onset_ = 0;

@@ -11,7 +11,8 @@
 // during an event, so the baseline stays frozen however long the event lasts.
 //
 // Scale: 1.4826 × the median absolute deviation of the recent clean relative
-// residuals (value/baseline − 1), floored at `min_scale`. The standardized residual z
+// residuals (value/baseline − 1) of the same hour of the day (noise differs between
+// day and night), floored at `min_scale`. The standardized residual z
 // is clipped to ±`z_clip` so that one wild bin cannot decide alone.
 //
 // Onset: a lower CUSUM (Page 1954), S = max(0, S − z − k); an event starts when
