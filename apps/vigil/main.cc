@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
 
   vigil::app::AddAnalyzeCommand(root);
   vigil::app::AddDetectCommand(root);
+  vigil::app::AddBgpCommand(root);
 
   root.parse_complete_callback([&] { vigil::SetUpLogging(log_level); });
   try {
