@@ -421,6 +421,39 @@ TEST(MrtReaderTest, TableDumpV2RibsIncludingAddPath) {
   ExpectSameAsBgpdump(bytes, d.lines);
 }
 
+TEST(MrtReaderTest, BgpdumpQuirksForMpIpv4AndLocalIpv6Withdrawals) {
+  // IPv4 NLRI in MP_REACH prints LOCAL_PREF/MED as signed; IPv6 withdrawals sent to an
+  // IPv4 peer (a LOCAL message) print that peer through the IPv6 formatter.
+  std::string reach =
+      Bytes().U16(1).U8(1).U8(4).Ip4({10, 9, 9, 9}).U8(0).U8(24).Ip4({10, 0, 3}).str();
+  std::string unreach = Bytes().U16(2).U8(1).U8(32).U16(0x2001).U16(0xdb8).str();
+  std::string attrs = kOriginIgp + Attr(0x40, kAttrLocalPref, Bytes().U32(3000000000u).str()) +
+                      Attr(0x80, kAttrMpReach, reach) + Attr(0x80, kAttrMpUnreach, unreach);
+  std::string bytes = Mrt(3, kMrtBgp4mp, 7, Message(4, 65000, 65001, false, Update("", attrs, "")));
+  Dumped d = Dump(bytes);
+  EXPECT_TRUE(d.problems.empty());
+  EXPECT_EQ(d.lines,
+            "BGP4MP_LOCAL|3|W|c1cb:1::|65000|2001:db8::/32\n"
+            "BGP4MP_LOCAL|3|A|193.203.0.1|65000|10.0.3.0/24||IGP|10.9.9.9|-1294967296|0||NAG||\n");
+  ExpectSameAsBgpdump(bytes, d.lines);
+}
+
+TEST(MrtReaderTest, VeryLongAsPathIsCutLikeBgpdump) {
+  Bytes path;
+  for (int seg = 0; seg < 4; ++seg) {
+    path.U8(kAsSequence).U8(255);
+    for (int i = 0; i < 255; ++i) path.U32(4200000000u + static_cast<uint32_t>(i));
+  }
+  std::string attrs = kOriginIgp + Attr(0x40, kAttrAsPath, path.str()) + kNextHop;
+  std::string bytes =
+      Mrt(3, kMrtBgp4mp, 4, Message(4, 1, 2, false, Update("", attrs, Bytes().U8(8).U8(10).str())));
+  Dumped d = Dump(bytes);
+  EXPECT_TRUE(d.problems.empty());
+  EXPECT_NE(d.lines.find("...|IGP|"), std::string::npos);
+  EXPECT_LT(d.lines.size(), 8100u);
+  ExpectSameAsBgpdump(bytes, d.lines);
+}
+
 TEST(MrtReaderTest, NlriHostBitsAreCleared) {
   // bgpdump >= 1.6.3 prints 11.8.0.0/13 for 11.13.0.0/13 (Debian's 1.6.2 does not).
   std::string bytes =
