@@ -25,7 +25,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
-#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -159,7 +158,8 @@ enum class RecordKind {
   kRib,             // TABLE_DUMP_V2 RIB_*: one prefix, several routes
   kBgp4mpState,     // BGP4MP(_ET) STATE_CHANGE(_AS4)
   kBgp4mpMessage,   // BGP4MP(_ET) MESSAGE*: see msg_type; UPDATEs are decoded
-  kUnsupported,     // a type or subtype this reader does not decode (skipped)
+  kUnsupported,     // a type/subtype not decoded here, or framing too broken to decode
+                    // (then `problems` says why); bgpdump prints nothing for these
 };
 
 // BGP message types (RFC 4271).
