@@ -76,8 +76,9 @@ Score Telegram(Object tk) {
   bool web_blocked = web_status && *web_status == "blocked";
   auto [ok, failed] = TcpConnectCounts(tk);
   int http_ok = 0, http_failed = 0;
-  if (auto rq = json::Field(tk, "requests"); rq && json::AsArray(*rq)) {
-    for (Element e : *json::AsArray(*rq)) {
+  auto rq = json::Field(tk, "requests");
+  if (auto rq_array = rq ? json::AsArray(*rq) : std::nullopt) {
+    for (Element e : *rq_array) {
       auto o = json::AsObject(e);
       if (!o) continue;
       auto req = FieldObject(*o, "request");
