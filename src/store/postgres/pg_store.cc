@@ -1,0 +1,797 @@
+#include "store/postgres/pg_store.h"
+
+#include <libpq-fe.h>
+
+#include <condition_variable>
+#include <mutex>
+#include <regex>
+#include <set>
+#include <unordered_map>
+
+#include <fmt/format.h>
+
+#include "store/sql_query.h"
+
+namespace vigil::store {
+namespace {
+
+struct Migration {
+  int version;
+  const char* description;
+  const char* sql;
+};
+
+// Append only: a released migration never changes.
+constexpr Migration kMigrations[] = {
+    {1, "measurement keys, measurements partitioned by month, users, api tokens",
+     R"sql(
+CREATE TABLE measurement_keys (
+  idempotency_key text COLLATE "C" PRIMARY KEY,
+  measurement_uid text COLLATE "C" NOT NULL UNIQUE,
+  measurement_start_time timestamptz NOT NULL
+);
+CREATE TABLE measurements (
+  measurement_uid text COLLATE "C" NOT NULL,
+  idempotency_key text COLLATE "C" NOT NULL,
+  report_id text COLLATE "C" NOT NULL,
+  input text COLLATE "C",
+  domain text COLLATE "C" NOT NULL,
+  test_name text COLLATE "C" NOT NULL,
+  probe_cc text COLLATE "C" NOT NULL CHECK (length(probe_cc) = 2),
+  probe_asn bigint NOT NULL CHECK (probe_asn >= 0),
+  measurement_start_time timestamptz NOT NULL,
+  anomaly boolean,
+  confirmed boolean,
+  failure boolean,
+  blocking text,
+  accessible boolean,
+  fingerprint text,
+  why text NOT NULL,
+  category_code text COLLATE "C",
+  raw_size bigint NOT NULL,
+  raw_zstd bytea NOT NULL,
+  PRIMARY KEY (measurement_uid, measurement_start_time)
+) PARTITION BY RANGE (measurement_start_time);
+CREATE INDEX measurements_time ON measurements (measurement_start_time);
+CREATE INDEX measurements_cc_time ON measurements (probe_cc, measurement_start_time);
+CREATE INDEX measurements_asn_time ON measurements (probe_asn, measurement_start_time);
+CREATE INDEX measurements_test_time ON measurements (test_name, measurement_start_time);
+CREATE INDEX measurements_domain_time ON measurements (domain, measurement_start_time);
+CREATE INDEX measurements_input ON measurements (input);
+CREATE TABLE users (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  username text NOT NULL UNIQUE,
+  password_hash text NOT NULL,
+  role text NOT NULL,
+  disabled boolean NOT NULL DEFAULT false,
+  created_at bigint NOT NULL
+);
+CREATE TABLE api_tokens (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  user_id bigint NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  token_hash text NOT NULL UNIQUE,
+  role text NOT NULL,
+  label text NOT NULL,
+  created_at bigint NOT NULL,
+  expires_at bigint,
+  revoked_at bigint
+);
+CREATE INDEX api_tokens_user ON api_tokens (user_id);
+)sql"},
+};
+
+// Advisory lock ids (arbitrary constants, "vigil" + purpose).
+constexpr int64_t kMigrationLock = 0x766967696c01;
+constexpr int64_t kPartitionLock = 0x766967696c02;
+
+using ResultPtr = std::unique_ptr<PGresult, decltype(&PQclear)>;
+
+// Parameters for PQexecParams: text values (nullopt = NULL) or binary ones.
+class Params {
+ public:
+  void Text(std::string v) { Add(std::move(v), 0); }
+  void Text(std::string_view v) { Add(std::string(v), 0); }
+  void Text(const char* v) { Add(std::string(v), 0); }
+  void Int(int64_t v) { Add(std::to_string(v), 0); }
+  void Null() { Add(std::nullopt, 0); }
+  void Binary(std::string_view v) { Add(std::string(v), 1); }
+  void OptText(const std::optional<std::string>& v) { v ? Text(*v) : Null(); }
+  void OptBool(const std::optional<bool>& v) { v ? Text(*v ? "t" : "f") : Null(); }
+  void OptTime(const std::optional<Seconds>& v) { v ? Int(v->time_since_epoch().count()) : Null(); }
+  void Add(const sql::Param& p) {
+    if (const auto* n = std::get_if<int64_t>(&p)) {
+      Int(*n);
+    } else {
+      Text(std::get<std::string>(p));
+    }
+  }
+  int size() const { return static_cast<int>(values_.size()); }
+
+  // Pointers stay valid while this object lives and is not changed.
+  void Finish() {
+    ptrs_.clear();
+    lengths_.clear();
+    for (const auto& v : values_) {
+      ptrs_.push_back(v ? v->data() : nullptr);
+      lengths_.push_back(v ? static_cast<int>(v->size()) : 0);
+    }
+  }
+  const char* const* values() const { return ptrs_.data(); }
+  const int* lengths() const { return lengths_.data(); }
+  const int* formats() const { return formats_.data(); }
+
+ private:
+  void Add(std::optional<std::string> v, int format) {
+    values_.push_back(std::move(v));
+    formats_.push_back(format);
+  }
+  std::vector<std::optional<std::string>> values_;
+  std::vector<int> formats_;
+  std::vector<const char*> ptrs_;
+  std::vector<int> lengths_;
+};
+
+// Read access to one row of a text-format result.
+class Row {
+ public:
+  Row(const PGresult* r, int row) : r_(r), row_(row) {}
+  bool IsNull(int c) const { return PQgetisnull(r_, row_, c) != 0; }
+  std::string Text(int c) const {
+    return std::string(PQgetvalue(r_, row_, c), static_cast<size_t>(PQgetlength(r_, row_, c)));
+  }
+  int64_t Int(int c) const { return std::strtoll(PQgetvalue(r_, row_, c), nullptr, 10); }
+  std::optional<std::string> OptText(int c) const {
+    if (IsNull(c)) return std::nullopt;
+    return Text(c);
+  }
+  std::optional<bool> OptBool(int c) const {
+    if (IsNull(c)) return std::nullopt;
+    return PQgetvalue(r_, row_, c)[0] == 't';
+  }
+  std::optional<Seconds> OptTime(int c) const {
+    if (IsNull(c)) return std::nullopt;
+    return Seconds(std::chrono::seconds(Int(c)));
+  }
+  std::string Bytea(int c) const {
+    size_t n = 0;
+    unsigned char* p = PQunescapeBytea(reinterpret_cast<const unsigned char*>(PQgetvalue(r_, row_, c)), &n);
+    if (!p) return {};
+    std::string out(reinterpret_cast<const char*>(p), n);
+    PQfreemem(p);
+    return out;
+  }
+
+ private:
+  const PGresult* r_;
+  int row_;
+};
+
+StoredMeasurement ReadMeasurement(const Row& s) {
+  StoredMeasurement m;
+  m.measurement_uid = s.Text(0);
+  m.idempotency_key = s.Text(1);
+  m.report_id = s.Text(2);
+  m.input = s.OptText(3);
+  m.domain = s.Text(4);
+  m.test_name = s.Text(5);
+  m.probe_cc = s.Text(6);
+  m.probe_asn = static_cast<uint32_t>(s.Int(7));
+  m.measurement_start_time = Seconds(std::chrono::seconds(s.Int(8)));
+  m.verdict.anomaly = s.OptBool(9);
+  m.verdict.confirmed = s.OptBool(10);
+  m.verdict.failure = s.OptBool(11);
+  m.verdict.blocking = BlockingFromText(s.OptText(12));
+  m.verdict.accessible = s.OptBool(13);
+  m.verdict.fingerprint = s.OptText(14);
+  m.verdict.why = s.Text(15);
+  m.category_code = s.OptText(16);
+  m.raw_size = static_cast<uint64_t>(s.Int(17));
+  return m;
+}
+
+const char* kUserColumns = "id, username, password_hash, role, disabled, created_at";
+User ReadUser(const Row& s) {
+  return User{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.OptBool(4).value_or(false),
+              Seconds(std::chrono::seconds(s.Int(5)))};
+}
+const char* kTokenColumns = "id, user_id, token_hash, role, label, created_at, expires_at, revoked_at";
+ApiToken ReadToken(const Row& s) {
+  return ApiToken{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), Seconds(std::chrono::seconds(s.Int(5))),
+                  s.OptTime(6), s.OptTime(7)};
+}
+
+// A PostgreSQL array literal of text values.
+std::string TextArray(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (i) out.push_back(',');
+    out.push_back('"');
+    for (char c : values[i]) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
+    out.push_back('"');
+  }
+  out.push_back('}');
+  return out;
+}
+
+// The first instant of the month holding `t`, and of the next month.
+std::pair<std::chrono::sys_days, std::chrono::sys_days> MonthOf(Seconds t) {
+  using namespace std::chrono;
+  year_month_day ymd(floor<days>(t));
+  year_month first = ymd.year() / ymd.month();
+  year_month next = first + months(1);
+  return {sys_days(first / 1), sys_days(next / 1)};
+}
+
+std::string DayText(std::chrono::sys_days d) {
+  std::chrono::year_month_day ymd(d);
+  return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                     static_cast<unsigned>(ymd.day()));
+}
+
+class Connection {
+ public:
+  explicit Connection(PGconn* c) : c_(c) {}
+  ~Connection() { PQfinish(c_); }
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  bool Broken() const { return PQstatus(c_) != CONNECTION_OK; }
+
+  // Runs one statement; text results.
+  Result<ResultPtr> Exec(const std::string& sql, Params* params = nullptr) {
+    PGresult* r;
+    if (params) {
+      params->Finish();
+      r = PQexecParams(c_, sql.c_str(), params->size(), nullptr, params->values(), params->lengths(),
+                       params->formats(), 0);
+    } else {
+      r = PQexec(c_, sql.c_str());
+    }
+    ResultPtr res(r, &PQclear);
+    ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) return res;
+    const char* state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : nullptr;
+    std::string message = r ? PQresultErrorMessage(r) : PQerrorMessage(c_);
+    while (!message.empty() && (message.back() == '\n' || message.back() == ' ')) message.pop_back();
+    std::string code = "db_error";
+    if (state && std::string_view(state) == "23505") code = "already_exists";
+    if (state && std::string_view(state) == "23503") code = "not_found";
+    if (state && (std::string_view(state) == "23514" || std::string_view(state) == "22P02" ||
+                  std::string_view(state) == "22008" || std::string_view(state) == "23502")) {
+      code = "invalid_argument";
+    }
+    if (Broken()) code = "db_unavailable";
+    return Fail(code, message);
+  }
+
+ private:
+  PGconn* c_;
+};
+
+}  // namespace
+
+struct PgStore::Impl {
+  std::string conninfo;
+  PgOptions options;
+  std::mutex pool_mu;
+  std::condition_variable pool_cv;
+  std::vector<std::unique_ptr<Connection>> idle;
+  int open_connections = 0;
+  std::mutex partitions_mu;
+  std::set<std::chrono::sys_days> partitions;  // months known to exist
+
+  Result<std::unique_ptr<Connection>> NewConnection() {
+    PGconn* c = PQconnectdb(conninfo.c_str());
+    auto conn = std::make_unique<Connection>(c);
+    if (!c || PQstatus(c) != CONNECTION_OK) {
+      std::string m = c ? PQerrorMessage(c) : "out of memory";
+      while (!m.empty() && m.back() == '\n') m.pop_back();
+      return Fail("db_unavailable", fmt::format("cannot connect to {}: {}", RedactConninfo(conninfo), m));
+    }
+    PQsetNoticeProcessor(c, [](void*, const char*) {}, nullptr);
+    if (auto r = conn->Exec("SET TIME ZONE 'UTC'"); !r) return tl::unexpected(r.error());
+    return conn;
+  }
+
+  class Lease {
+   public:
+    Lease(Impl* impl, std::unique_ptr<Connection> c) : impl_(impl), c_(std::move(c)) {}
+    Lease(Lease&&) = default;
+    ~Lease() {
+      if (!c_) return;
+      std::lock_guard lock(impl_->pool_mu);
+      if (c_->Broken()) {
+        --impl_->open_connections;
+        c_.reset();
+      } else {
+        impl_->idle.push_back(std::move(c_));
+      }
+      impl_->pool_cv.notify_one();
+    }
+    Connection* operator->() const { return c_.get(); }
+    Connection& operator*() const { return *c_; }
+
+   private:
+    Impl* impl_;
+    std::unique_ptr<Connection> c_;
+  };
+
+  Result<Lease> Borrow() {
+    std::unique_lock lock(pool_mu);
+    pool_cv.wait(lock, [&] { return !idle.empty() || open_connections < options.max_connections; });
+    if (!idle.empty()) {
+      auto c = std::move(idle.back());
+      idle.pop_back();
+      return Lease(this, std::move(c));
+    }
+    ++open_connections;
+    lock.unlock();
+    auto c = NewConnection();
+    if (!c) {
+      std::lock_guard relock(pool_mu);
+      --open_connections;
+      pool_cv.notify_one();
+      return tl::unexpected(c.error());
+    }
+    return Lease(this, std::move(*c));
+  }
+
+  template <typename T, typename Fn>
+  Result<T> Transaction(Fn&& fn) {
+    auto lease = Borrow();
+    if (!lease) return tl::unexpected(lease.error());
+    Connection& c = **lease;
+    if (auto r = c.Exec("BEGIN"); !r) return tl::unexpected(r.error());
+    Result<T> result = fn(c);
+    if (!result) {
+      (void)c.Exec("ROLLBACK");
+      return result;
+    }
+    if (auto r = c.Exec("COMMIT"); !r) return tl::unexpected(r.error());
+    return result;
+  }
+
+  template <typename T, typename Fn>
+  Result<std::vector<T>> Query(const std::string& text, Params& params, Fn&& fn) {
+    auto lease = Borrow();
+    if (!lease) return tl::unexpected(lease.error());
+    auto r = (*lease)->Exec(text, &params);
+    if (!r) return tl::unexpected(r.error());
+    std::vector<T> out;
+    int n = PQntuples(r->get());
+    out.reserve(static_cast<size_t>(n));
+    for (int i = 0; i < n; ++i) out.push_back(fn(Row(r->get(), i)));
+    return out;
+  }
+
+  Result<int64_t> ScalarInt(const std::string& text) {
+    Params none;
+    auto rows = Query<int64_t>(text, none, [](const Row& r) { return r.Int(0); });
+    if (!rows) return tl::unexpected(rows.error());
+    if (rows->empty()) return Fail("db_error", "no row from: " + text);
+    return rows->front();
+  }
+
+  Result<void> Migrate() {
+    return Transaction<void>([&](Connection& c) -> Result<void> {
+      if (auto r = c.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kMigrationLock)); !r) {
+        return tl::unexpected(r.error());
+      }
+      if (auto r = c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, "
+                          "description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())");
+          !r) {
+        return tl::unexpected(r.error());
+      }
+      auto cur = c.Exec("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+      if (!cur) return tl::unexpected(cur.error());
+      int64_t current = Row(cur->get(), 0).Int(0);
+      if (current > LatestSchemaVersion()) {
+        return Fail("unsupported", fmt::format("the database has schema version {}, newer than this vigil ({})",
+                                               current, LatestSchemaVersion()));
+      }
+      for (const auto& m : kMigrations) {
+        if (m.version <= current) continue;
+        if (auto r = c.Exec(m.sql); !r) {
+          return Fail("db_error", fmt::format("migration {} ({}): {}", m.version, m.description, r.error().message));
+        }
+        Params p;
+        p.Int(m.version);
+        p.Text(m.description);
+        if (auto r = c.Exec("INSERT INTO schema_migrations (version, description) VALUES ($1, $2)", &p); !r) {
+          return tl::unexpected(r.error());
+        }
+      }
+      return {};
+    });
+  }
+
+  // Creates the monthly partitions the rows need (each in its own short transaction,
+  // serialised between nodes by an advisory lock; an empty partition left behind by a
+  // failed insert is harmless).
+  Result<void> EnsurePartitions(std::span<const StoredMeasurement> rows) {
+    std::set<std::chrono::sys_days> needed;
+    {
+      std::lock_guard lock(partitions_mu);
+      for (const auto& m : rows) {
+        auto month = MonthOf(m.measurement_start_time).first;
+        if (!partitions.count(month)) needed.insert(month);
+      }
+    }
+    for (auto month : needed) {
+      auto [from, to] = MonthOf(Seconds(month.time_since_epoch()));
+      std::chrono::year_month_day ymd(from);
+      std::string name = fmt::format("measurements_p{:04d}{:02d}", static_cast<int>(ymd.year()),
+                                     static_cast<unsigned>(ymd.month()));
+      auto r = Transaction<void>([&](Connection& c) -> Result<void> {
+        if (auto l = c.Exec(fmt::format("SELECT pg_advisory_xact_lock({})", kPartitionLock)); !l) {
+          return tl::unexpected(l.error());
+        }
+        auto created = c.Exec(fmt::format(
+            "CREATE TABLE IF NOT EXISTS {} PARTITION OF measurements FOR VALUES FROM ('{} 00:00:00+00') TO "
+            "('{} 00:00:00+00')",
+            name, DayText(from), DayText(to)));
+        if (!created) return tl::unexpected(created.error());
+        return {};
+      });
+      if (!r) return r;
+      std::lock_guard lock(partitions_mu);
+      partitions.insert(month);
+    }
+    return {};
+  }
+
+  // Inserts `rows` (distinct keys) on `c` inside the caller's transaction; returns the
+  // keys that were new.
+  Result<std::set<std::string>> InsertRows(Connection& c, std::span<const StoredMeasurement* const> rows) {
+    std::set<std::string> inserted;
+    const size_t chunk = std::max<size_t>(1, options.rows_per_statement);
+    for (size_t start = 0; start < rows.size(); start += chunk) {
+      size_t end = std::min(rows.size(), start + chunk);
+      Params p;
+      std::string values;
+      for (size_t i = start; i < end; ++i) {
+        const StoredMeasurement& m = *rows[i];
+        int b = p.size();
+        values += fmt::format(
+            "{}(${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::bigint, "
+            "to_timestamp(${}::bigint), ${}::boolean, ${}::boolean, ${}::boolean, ${}::text, ${}::boolean, "
+            "${}::text, ${}::text, ${}::text, ${}::bigint, ${}::bytea)",
+            i == start ? "" : ", ", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11,
+            b + 12, b + 13, b + 14, b + 15, b + 16, b + 17, b + 18, b + 19);
+        p.Text(m.idempotency_key);
+        p.Text(m.measurement_uid);
+        p.Text(m.report_id);
+        p.OptText(m.input);
+        p.Text(m.domain);
+        p.Text(m.test_name);
+        p.Text(m.probe_cc);
+        p.Int(m.probe_asn);
+        p.Int(m.measurement_start_time.time_since_epoch().count());
+        p.OptBool(m.verdict.anomaly);
+        p.OptBool(m.verdict.confirmed);
+        p.OptBool(m.verdict.failure);
+        p.OptText(BlockingToText(m.verdict.blocking));
+        p.OptBool(m.verdict.accessible);
+        p.OptText(m.verdict.fingerprint);
+        p.Text(m.verdict.why);
+        p.OptText(m.category_code);
+        p.Int(static_cast<int64_t>(m.raw_size));
+        p.Binary(m.raw_zstd);
+      }
+      std::string text =
+          "WITH v (k, uid, rid, input, domain, test_name, cc, asn, t, anomaly, confirmed, failure, blocking, "
+          "accessible, fingerprint, why, category, raw_size, raw) AS (VALUES " +
+          values +
+          "), k AS (INSERT INTO measurement_keys (idempotency_key, measurement_uid, measurement_start_time) "
+          "SELECT k, uid, t FROM v ON CONFLICT DO NOTHING RETURNING idempotency_key) "
+          "INSERT INTO measurements (idempotency_key, measurement_uid, report_id, input, domain, test_name, "
+          "probe_cc, probe_asn, measurement_start_time, anomaly, confirmed, failure, blocking, accessible, "
+          "fingerprint, why, category_code, raw_size, raw_zstd) "
+          "SELECT v.k, uid, rid, input, domain, test_name, cc, asn, t, anomaly, confirmed, failure, blocking, "
+          "accessible, fingerprint, why, category, raw_size, raw FROM v JOIN k ON k.idempotency_key = v.k "
+          "RETURNING idempotency_key";
+      auto r = c.Exec(text, &p);
+      if (!r) return tl::unexpected(r.error());
+      for (int i = 0; i < PQntuples(r->get()); ++i) inserted.insert(Row(r->get(), i).Text(0));
+    }
+    return inserted;
+  }
+
+  Result<std::vector<InsertOutcome>> InsertAll(std::span<const StoredMeasurement> batch) {
+    if (auto r = EnsurePartitions(batch); !r) return tl::unexpected(r.error());
+    // The first row of each key is the one inserted; later ones are duplicates.
+    std::unordered_map<std::string_view, size_t> first;
+    std::vector<const StoredMeasurement*> distinct;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (first.emplace(batch[i].idempotency_key, i).second) distinct.push_back(&batch[i]);
+    }
+    return Transaction<std::vector<InsertOutcome>>([&](Connection& c) -> Result<std::vector<InsertOutcome>> {
+      auto inserted = InsertRows(c, distinct);
+      if (!inserted) return tl::unexpected(inserted.error());
+      std::vector<std::string> missing;
+      for (const auto* m : distinct) {
+        if (!inserted->count(m->idempotency_key)) missing.push_back(m->idempotency_key);
+      }
+      std::unordered_map<std::string, std::string> existing;
+      if (!missing.empty()) {
+        Params p;
+        p.Text(TextArray(missing));
+        auto r = c.Exec("SELECT idempotency_key, measurement_uid FROM measurement_keys WHERE idempotency_key = "
+                        "ANY($1::text[])",
+                        &p);
+        if (!r) return tl::unexpected(r.error());
+        for (int i = 0; i < PQntuples(r->get()); ++i) {
+          Row row(r->get(), i);
+          existing.emplace(row.Text(0), row.Text(1));
+        }
+      }
+      std::vector<InsertOutcome> out;
+      out.reserve(batch.size());
+      for (size_t i = 0; i < batch.size(); ++i) {
+        const auto& m = batch[i];
+        bool is_first = first[m.idempotency_key] == i;
+        if (is_first && inserted->count(m.idempotency_key)) {
+          out.push_back({m.measurement_uid, true});
+          continue;
+        }
+        if (!is_first && inserted->count(m.idempotency_key)) {
+          out.push_back({batch[first[m.idempotency_key]].measurement_uid, false});
+          continue;
+        }
+        auto it = existing.find(m.idempotency_key);
+        if (it == existing.end()) {
+          return Fail("already_exists",
+                      fmt::format("measurement_uid {} is taken by another measurement", m.measurement_uid));
+        }
+        out.push_back({it->second, false});
+      }
+      return out;
+    });
+  }
+};
+
+std::string RedactConninfo(std::string_view conninfo) {
+  static const std::regex kUrlPassword(R"(^(postgres(?:ql)?://[^:/@]*):[^@]*@)");
+  static const std::regex kKeyPassword(R"(password\s*=\s*('[^']*'|\S+))");
+  std::string s(conninfo);
+  s = std::regex_replace(s, kUrlPassword, "$1:***@");
+  return std::regex_replace(s, kKeyPassword, "password=***");
+}
+
+int PgStore::LatestSchemaVersion() { return kMigrations[std::size(kMigrations) - 1].version; }
+
+PgStore::PgStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+PgStore::~PgStore() = default;
+
+Result<std::unique_ptr<PgStore>> PgStore::Open(const std::string& conninfo, PgOptions options) {
+  auto impl = std::make_unique<Impl>();
+  impl->conninfo = conninfo;
+  impl->options = options;
+  if (impl->options.max_connections < 1) impl->options.max_connections = 1;
+  if (auto r = impl->Migrate(); !r) return tl::unexpected(r.error());
+  return std::unique_ptr<PgStore>(new PgStore(std::move(impl)));
+}
+
+Result<InsertOutcome> PgStore::Insert(const StoredMeasurement& m) {
+  auto r = InsertBatch(std::span<const StoredMeasurement>(&m, 1));
+  if (!r) return tl::unexpected(r.error());
+  return r->front();
+}
+
+Result<std::vector<InsertOutcome>> PgStore::InsertBatch(std::span<const StoredMeasurement> batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (auto v = ValidateMeasurement(batch[i]); !v) {
+      return Fail("invalid_argument", fmt::format("batch row {}: {}", i, v.error().message));
+    }
+  }
+  if (batch.empty()) return std::vector<InsertOutcome>{};
+  return impl_->InsertAll(batch);
+}
+
+Result<std::optional<StoredMeasurement>> PgStore::GetMeasurement(std::string_view uid) {
+  Params p;
+  p.Text(uid);
+  std::string text = "SELECT " + sql::MeasurementColumns(sql::Dialect::kPostgres) +
+                     ", raw_zstd FROM measurements WHERE measurement_uid = $1 AND measurement_start_time = "
+                     "(SELECT measurement_start_time FROM measurement_keys WHERE measurement_uid = $1)";
+  auto rows = impl_->Query<StoredMeasurement>(text, p, [](const Row& r) {
+    StoredMeasurement m = ReadMeasurement(r);
+    m.raw_zstd = r.Bytea(sql::kMeasurementColumnCount);
+    return m;
+  });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<StoredMeasurement>();
+  return std::optional<StoredMeasurement>(std::move(rows->front()));
+}
+
+Result<std::vector<StoredMeasurement>> PgStore::ListMeasurements(const MeasurementFilter& f) {
+  sql::Query q;
+  q.text = "SELECT " + sql::MeasurementColumns(sql::Dialect::kPostgres) + " FROM measurements";
+  sql::AppendWhere(f, sql::Dialect::kPostgres, q);
+  sql::AppendOrderAndPage(f, q);
+  Params p;
+  for (const auto& v : q.params) p.Add(v);
+  return impl_->Query<StoredMeasurement>(q.text, p, ReadMeasurement);
+}
+
+Result<int64_t> PgStore::CountMeasurements(const MeasurementFilter& f) {
+  sql::Query q;
+  q.text = "SELECT COUNT(*) FROM measurements";
+  sql::AppendWhere(f, sql::Dialect::kPostgres, q);
+  Params p;
+  for (const auto& v : q.params) p.Add(v);
+  auto rows = impl_->Query<int64_t>(q.text, p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  return rows->empty() ? 0 : rows->front();
+}
+
+Result<std::vector<AggregationRow>> PgStore::Aggregate(const AggregationRequest& r) {
+  sql::Query q = sql::AggregationQuery(r, sql::Dialect::kPostgres, "measurements");
+  Params p;
+  for (const auto& v : q.params) p.Add(v);
+  return impl_->Query<AggregationRow>(q.text, p, [](const Row& s) {
+    return AggregationRow{s.Text(0), s.Text(1), {s.Int(2), s.Int(3), s.Int(4), s.Int(5), s.Int(6)}};
+  });
+}
+
+Result<HealthInfo> PgStore::Health() {
+  auto v = SchemaVersion();
+  if (!v) return tl::unexpected(v.error());
+  return HealthInfo{"postgresql", *v, RedactConninfo(impl_->conninfo)};
+}
+
+Result<StoreCounts> PgStore::Counts() {
+  StoreCounts c;
+  for (auto [table, field] : {std::pair{"measurement_keys", &c.measurements}, std::pair{"users", &c.users},
+                              std::pair{"api_tokens", &c.tokens}}) {
+    auto n = impl_->ScalarInt(fmt::format("SELECT COUNT(*) FROM {}", table));
+    if (!n) return tl::unexpected(n.error());
+    *field = *n;
+  }
+  return c;
+}
+
+Result<int> PgStore::SchemaVersion() {
+  auto v = impl_->ScalarInt("SELECT COALESCE(MAX(version), 0) FROM schema_migrations");
+  if (!v) return tl::unexpected(v.error());
+  return static_cast<int>(*v);
+}
+
+Result<std::string> PgStore::CheckConsistency() {
+  std::string problems;
+  struct Check {
+    const char* what;
+    const char* sql;
+  };
+  const Check checks[] = {
+      {"key(s) without a measurement",
+       "SELECT COUNT(*) FROM measurement_keys k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE "
+       "m.measurement_uid = k.measurement_uid AND m.measurement_start_time = k.measurement_start_time)"},
+      {"measurement(s) without a key",
+       "SELECT COUNT(*) FROM measurements m WHERE NOT EXISTS (SELECT 1 FROM measurement_keys k WHERE "
+       "k.idempotency_key = m.idempotency_key AND k.measurement_uid = m.measurement_uid)"},
+      {"duplicate measurement_uid(s)", "SELECT COUNT(*) - COUNT(DISTINCT measurement_uid) FROM measurements"},
+  };
+  for (const auto& c : checks) {
+    auto n = impl_->ScalarInt(c.sql);
+    if (!n) return tl::unexpected(n.error());
+    if (*n != 0) problems += fmt::format("{} {}\n", *n, c.what);
+  }
+  return problems;
+}
+
+Result<User> PgStore::CreateUser(std::string_view username, std::string_view password_hash, std::string_view role,
+                                 Seconds now) {
+  Params p;
+  p.Text(username);
+  p.Text(password_hash);
+  p.Text(role);
+  p.Int(now.time_since_epoch().count());
+  auto rows = impl_->Query<int64_t>(
+      "INSERT INTO users (username, password_hash, role, created_at) VALUES ($1, $2, $3, $4) RETURNING id", p,
+      [](const Row& r) { return r.Int(0); });
+  if (!rows) {
+    if (rows.error().failure == "already_exists") return Fail("already_exists", fmt::format("user {} exists", username));
+    return tl::unexpected(rows.error());
+  }
+  return User{rows->front(), std::string(username), std::string(password_hash), std::string(role), false, now};
+}
+
+Result<std::optional<User>> PgStore::GetUser(std::string_view username) {
+  Params p;
+  p.Text(username);
+  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE username = $1", kUserColumns), p, ReadUser);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<User>();
+  return std::optional<User>(rows->front());
+}
+
+Result<std::optional<User>> PgStore::GetUserById(int64_t id) {
+  Params p;
+  p.Int(id);
+  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE id = $1", kUserColumns), p, ReadUser);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<User>();
+  return std::optional<User>(rows->front());
+}
+
+Result<std::vector<User>> PgStore::ListUsers() {
+  Params p;
+  return impl_->Query<User>(fmt::format("SELECT {} FROM users ORDER BY id", kUserColumns), p, ReadUser);
+}
+
+Result<void> PgStore::UpdateUser(const User& user) {
+  Params p;
+  p.Text(user.password_hash);
+  p.Text(user.role);
+  p.Text(user.disabled ? "t" : "f");
+  p.Int(user.id);
+  auto rows = impl_->Query<int64_t>(
+      "UPDATE users SET password_hash = $1, role = $2, disabled = $3 WHERE id = $4 RETURNING id", p,
+      [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return Fail("not_found", fmt::format("no user with id {}", user.id));
+  return {};
+}
+
+Result<void> PgStore::DeleteUser(int64_t id) {
+  Params p;
+  p.Int(id);
+  auto rows = impl_->Query<int64_t>("DELETE FROM users WHERE id = $1 RETURNING id", p,
+                                    [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return Fail("not_found", fmt::format("no user with id {}", id));
+  return {};
+}
+
+Result<ApiToken> PgStore::CreateToken(int64_t user_id, std::string_view token_hash, std::string_view role,
+                                      std::string_view label, Seconds now, std::optional<Seconds> expires_at) {
+  Params p;
+  p.Int(user_id);
+  p.Text(token_hash);
+  p.Text(role);
+  p.Text(label);
+  p.Int(now.time_since_epoch().count());
+  p.OptTime(expires_at);
+  auto rows = impl_->Query<int64_t>(
+      "INSERT INTO api_tokens (user_id, token_hash, role, label, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, "
+      "$6) RETURNING id",
+      p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  return ApiToken{rows->front(), user_id, std::string(token_hash), std::string(role), std::string(label), now,
+                  expires_at, std::nullopt};
+}
+
+Result<std::optional<ApiToken>> PgStore::GetTokenByHash(std::string_view token_hash) {
+  Params p;
+  p.Text(token_hash);
+  auto rows =
+      impl_->Query<ApiToken>(fmt::format("SELECT {} FROM api_tokens WHERE token_hash = $1", kTokenColumns), p, ReadToken);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<ApiToken>();
+  return std::optional<ApiToken>(rows->front());
+}
+
+Result<std::vector<ApiToken>> PgStore::ListTokens(int64_t user_id) {
+  Params p;
+  p.Int(user_id);
+  return impl_->Query<ApiToken>(fmt::format("SELECT {} FROM api_tokens WHERE user_id = $1 ORDER BY id", kTokenColumns),
+                                p, ReadToken);
+}
+
+Result<void> PgStore::RevokeToken(int64_t id, Seconds now) {
+  Params p;
+  p.Int(now.time_since_epoch().count());
+  p.Int(id);
+  auto rows = impl_->Query<int64_t>(
+      "UPDATE api_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING id", p,
+      [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return Fail("not_found", fmt::format("no token with id {}", id));
+  return {};
+}
+
+}  // namespace vigil::store

@@ -1,0 +1,133 @@
+#include "store/prepare.h"
+
+#include <openssl/evp.h>
+#include <zstd.h>
+
+#include <cstring>
+#include <memory>
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+namespace vigil::store {
+namespace {
+
+struct CctxDeleter {
+  void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
+};
+struct DctxDeleter {
+  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
+};
+
+std::string Hex(const unsigned char* p, size_t n) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out(n * 2, '0');
+  for (size_t i = 0; i < n; ++i) {
+    out[2 * i] = kDigits[p[i] >> 4];
+    out[2 * i + 1] = kDigits[p[i] & 0xf];
+  }
+  return out;
+}
+
+// measurement_start_time, read without building a DOM (the analyzer has already
+// validated the document).
+Result<WallTime> StartTime(std::string_view raw, bool padded) {
+  thread_local simdjson::ondemand::parser parser;
+  std::string copy;
+  simdjson::padded_string_view view;
+  if (padded) {
+    view = simdjson::padded_string_view(raw.data(), raw.size(), raw.size() + simdjson::SIMDJSON_PADDING);
+  } else {
+    copy.reserve(raw.size() + simdjson::SIMDJSON_PADDING);
+    copy.assign(raw);
+    view = simdjson::padded_string_view(copy.data(), raw.size(), copy.capacity());
+  }
+  simdjson::ondemand::document doc;
+  std::string_view text;
+  if (parser.iterate(view).get(doc) != simdjson::SUCCESS ||
+      doc.find_field_unordered("measurement_start_time").get_string().get(text) != simdjson::SUCCESS) {
+    return Fail("invalid_argument", "measurement_start_time is missing or not a string");
+  }
+  auto t = ParseTime(text);
+  if (!t) return Fail("invalid_argument", fmt::format("measurement_start_time \"{}\" is not a UTC time", text));
+  return *t;
+}
+
+}  // namespace
+
+std::string Sha512Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha512(), nullptr);
+  return Hex(md, len);
+}
+
+std::string MakeMeasurementUid(WallTime t, std::string_view probe_cc, std::string_view test_name,
+                               std::string_view sha512_hex) {
+  using namespace std::chrono;
+  auto secs = floor<seconds>(t);
+  auto micros = duration_cast<microseconds>(t - secs).count();
+  std::string compact = FormatCompactTime(secs);  // YYYYMMDDTHHMMSSZ
+  std::string ts = compact.substr(0, 8) + compact.substr(9, 6);
+  std::string name;
+  for (char c : test_name) {
+    if (c != '_') name.push_back(c);
+  }
+  return fmt::format("{}.{:06d}_{}_{}_{}", ts, micros, probe_cc, name, sha512_hex.substr(0, 16));
+}
+
+Result<std::string> ZstdCompress(std::string_view data, int level) {
+  thread_local std::unique_ptr<ZSTD_CCtx, CctxDeleter> cctx(ZSTD_createCCtx());
+  if (!cctx) return Fail("internal_error", "cannot create a zstd context");
+  std::string out(ZSTD_compressBound(data.size()), '\0');
+  size_t n = ZSTD_compressCCtx(cctx.get(), out.data(), out.size(), data.data(), data.size(), level);
+  if (ZSTD_isError(n)) return Fail("internal_error", std::string("zstd: ") + ZSTD_getErrorName(n));
+  out.resize(n);
+  return out;
+}
+
+Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
+  unsigned long long size = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (size == ZSTD_CONTENTSIZE_ERROR || size == ZSTD_CONTENTSIZE_UNKNOWN || size > max_size) {
+    return Fail("parse_error", "stored measurement is not a complete zstd frame");
+  }
+  thread_local std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
+  if (!dctx) return Fail("internal_error", "cannot create a zstd context");
+  std::string out(static_cast<size_t>(size), '\0');
+  size_t n = ZSTD_decompressDCtx(dctx.get(), out.data(), out.size(), data.data(), data.size());
+  if (ZSTD_isError(n) || n != out.size()) return Fail("parse_error", "stored measurement is corrupt (zstd)");
+  return out;
+}
+
+Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& record,
+                                             std::string_view raw, const PrepareOptions& options,
+                                             bool padded) {
+  auto start = StartTime(raw, padded);
+  if (!start) return tl::unexpected(start.error());
+  StoredMeasurement m;
+  m.report_id = record.report_id;
+  m.input = record.input;
+  m.domain = analysis::DomainOf(record.input);
+  m.test_name = record.test_name;
+  m.probe_cc = record.probe_cc.empty() ? "ZZ" : record.probe_cc;
+  m.probe_asn = ParseAsn(record.probe_asn).value_or(0);
+  m.measurement_start_time = std::chrono::floor<std::chrono::seconds>(*start);
+  m.verdict = record.verdict;
+  m.category_code = options.category_code;
+  m.raw_size = raw.size();
+  std::string digest = Sha512Hex(raw);
+  if (record.measurement_uid && !record.measurement_uid->empty()) {
+    m.measurement_uid = *record.measurement_uid;
+    m.idempotency_key = *record.measurement_uid;
+  } else {
+    m.measurement_uid = MakeMeasurementUid(options.received_at.value_or(*start), m.probe_cc,
+                                           m.test_name, digest);
+    m.idempotency_key = "sha512:" + digest;
+  }
+  auto z = ZstdCompress(raw, options.zstd_level);
+  if (!z) return tl::unexpected(z.error());
+  m.raw_zstd = std::move(*z);
+  return m;
+}
+
+}  // namespace vigil::store

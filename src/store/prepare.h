@@ -1,0 +1,52 @@
+// Turning one analysed OONI measurement into the row a Store keeps: the idempotency key,
+// the measurement_uid in OONI's shape, the searchable columns and the raw bytes
+// compressed with zstd. Used by `vigil import` (on the analysis worker threads) and by
+// the collector.
+//
+// OONI's collector names a measurement `<YYYYmmddHHMMSS.ffffff>_<cc>_<testname>_<h>`
+// where the time is when it was received, testname is the test name without
+// underscores and h is the first 16 hex digits of the SHA-512 of the submitted bytes.
+// Vigil does the same; for imported measurements (which OONI's dumps carry without a
+// uid) the time is measurement_start_time, so re-importing yields the same uid.
+//
+// Thread-safety: every function is safe to call from many threads at once (each thread
+// keeps its own compression context and JSON parser).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "analysis/analyzer.h"
+#include "core/result.h"
+#include "core/time_format.h"
+#include "store/store.h"
+
+namespace vigil::store {
+
+struct PrepareOptions {
+  // When the measurement was received (collector); unset for imports (see above).
+  std::optional<WallTime> received_at;
+  int zstd_level = 1;
+  std::optional<std::string> category_code;
+};
+
+// `raw` is the measurement as received. When `padded` is true it must be followed by at
+// least 64 readable bytes (as Analyzer's padded input), which saves a copy. Errors:
+// "invalid_argument" when measurement_start_time is missing or not OONI's time shape.
+Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& record,
+                                             std::string_view raw, const PrepareOptions& options,
+                                             bool padded = false);
+
+// First 16 hex digits of SHA-512, as OONI's uid uses; and the whole digest in hex.
+std::string Sha512Hex(std::string_view data);
+
+// OONI's uid shape from its parts; `t` keeps microseconds.
+std::string MakeMeasurementUid(WallTime t, std::string_view probe_cc, std::string_view test_name,
+                               std::string_view sha512_hex);
+
+Result<std::string> ZstdCompress(std::string_view data, int level);
+// `max_size` bounds the output (a corrupt frame must not allocate without limit).
+Result<std::string> ZstdDecompress(std::string_view data, size_t max_size = size_t{1} << 30);
+
+}  // namespace vigil::store

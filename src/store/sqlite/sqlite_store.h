@@ -1,0 +1,72 @@
+// SqliteStore: the embedded Store (see store/store.h), one SQLite file in WAL mode.
+//
+// Durability: with Durability::kFull (the default) every commit fsyncs the WAL, so an
+// acknowledged measurement survives power loss, not only a crash of the process;
+// kNormal (synchronous=NORMAL) survives a crash of the process but may lose the last
+// commits on power loss, and is offered for throw-away imports only. Bulk imports stay
+// fast under kFull because InsertBatch pays one fsync per batch.
+//
+// Thread-safety: safe to share between threads. Each call borrows a connection from a
+// small pool (SQLite connections are not shared between threads at the same time);
+// writers queue on one in-process mutex and take SQLite's write lock with BEGIN
+// IMMEDIATE, so several processes may also write to the same file (busy_timeout waits).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "store/store.h"
+
+namespace vigil::store {
+
+enum class Durability { kFull, kNormal };
+
+struct SqliteOptions {
+  Durability durability = Durability::kFull;
+  int max_connections = 8;
+  int busy_timeout_ms = 30000;
+};
+
+class SqliteStore : public Store {
+ public:
+  // Opens (creating when missing) the database file at `path` and applies pending
+  // migrations. Errors: "io_error" when the file cannot be opened, "db_error" when a
+  // migration fails, "unsupported" when the file's schema is newer than this program.
+  static Result<std::unique_ptr<SqliteStore>> Open(const std::string& path, SqliteOptions options = {});
+
+  ~SqliteStore() override;
+
+  Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
+  Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;
+  Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) override;
+  Result<int64_t> CountMeasurements(const MeasurementFilter& f) override;
+  Result<std::vector<AggregationRow>> Aggregate(const AggregationRequest& r) override;
+  Result<HealthInfo> Health() override;
+  Result<StoreCounts> Counts() override;
+  Result<int> SchemaVersion() override;
+  Result<std::string> CheckConsistency() override;
+
+  Result<User> CreateUser(std::string_view username, std::string_view password_hash, std::string_view role,
+                          Seconds now) override;
+  Result<std::optional<User>> GetUser(std::string_view username) override;
+  Result<std::optional<User>> GetUserById(int64_t id) override;
+  Result<std::vector<User>> ListUsers() override;
+  Result<void> UpdateUser(const User& user) override;
+  Result<void> DeleteUser(int64_t id) override;
+  Result<ApiToken> CreateToken(int64_t user_id, std::string_view token_hash, std::string_view role,
+                               std::string_view label, Seconds now, std::optional<Seconds> expires_at) override;
+  Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) override;
+  Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override;
+  Result<void> RevokeToken(int64_t id, Seconds now) override;
+
+  // The schema version this program writes.
+  static int LatestSchemaVersion();
+
+ private:
+  struct Impl;
+  explicit SqliteStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace vigil::store

@@ -1,0 +1,115 @@
+#include "store/store.h"
+
+#include <array>
+#include <charconv>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "store/prepare.h"
+
+namespace vigil::store {
+namespace {
+
+constexpr std::array<std::pair<OrderBy, std::string_view>, 5> kOrderNames{{
+    {OrderBy::kMeasurementStartTime, "measurement_start_time"},
+    {OrderBy::kInput, "input"},
+    {OrderBy::kProbeCc, "probe_cc"},
+    {OrderBy::kProbeAsn, "probe_asn"},
+    {OrderBy::kTestName, "test_name"},
+}};
+
+constexpr std::array<std::pair<Axis, std::string_view>, 6> kAxisNames{{
+    {Axis::kMeasurementStartDay, "measurement_start_day"},
+    {Axis::kProbeCc, "probe_cc"},
+    {Axis::kProbeAsn, "probe_asn"},
+    {Axis::kDomain, "domain"},
+    {Axis::kCategoryCode, "category_code"},
+    {Axis::kTestName, "test_name"},
+}};
+
+bool IsUpperCc(std::string_view s) {
+  return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
+}
+
+}  // namespace
+
+Result<std::string> StoredMeasurement::RawJson() const { return ZstdDecompress(raw_zstd); }
+
+std::string_view OrderByName(OrderBy o) {
+  for (const auto& [v, name] : kOrderNames) {
+    if (v == o) return name;
+  }
+  return {};
+}
+
+std::optional<OrderBy> ParseOrderBy(std::string_view s) {
+  if (s == "test_start_time") return OrderBy::kMeasurementStartTime;  // OONI accepts both
+  for (const auto& [v, name] : kOrderNames) {
+    if (name == s) return v;
+  }
+  return std::nullopt;
+}
+
+std::string_view AxisName(Axis a) {
+  for (const auto& [v, name] : kAxisNames) {
+    if (v == a) return name;
+  }
+  return {};
+}
+
+std::optional<Axis> ParseAxis(std::string_view s) {
+  for (const auto& [v, name] : kAxisNames) {
+    if (name == s) return v;
+  }
+  return std::nullopt;
+}
+
+std::optional<uint32_t> ParseAsn(std::string_view s) {
+  if (s.size() > 2 && (s[0] == 'A' || s[0] == 'a') && (s[1] == 'S' || s[1] == 's')) s.remove_prefix(2);
+  uint32_t v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || ec != std::errc() || p != s.data() + s.size()) return std::nullopt;
+  return v;
+}
+
+std::optional<std::string> BlockingToText(analysis::Blocking b) {
+  switch (b) {
+    case analysis::Blocking::kNull:
+      return std::nullopt;
+    case analysis::Blocking::kFalse:
+      return "false";
+    default:
+      return std::string(analysis::BlockingName(b));
+  }
+}
+
+analysis::Blocking BlockingFromText(const std::optional<std::string>& s) {
+  using analysis::Blocking;
+  if (!s) return Blocking::kNull;
+  for (Blocking b : {Blocking::kFalse, Blocking::kDns, Blocking::kTcpIp, Blocking::kHttpFailure,
+                     Blocking::kHttpDiff}) {
+    if (BlockingToText(b) == *s) return b;
+  }
+  return Blocking::kNull;
+}
+
+Result<void> ValidateMeasurement(const StoredMeasurement& m) {
+  auto bad = [&](std::string_view what) {
+    return Fail("invalid_argument",
+                fmt::format("measurement {}: {}", m.measurement_uid.empty() ? "(no uid)" : m.measurement_uid, what));
+  };
+  if (m.idempotency_key.empty() || m.idempotency_key.size() > 512) return bad("idempotency key must be 1-512 bytes");
+  if (m.measurement_uid.empty() || m.measurement_uid.size() > 256) return bad("measurement_uid must be 1-256 bytes");
+  if (m.test_name.empty() || m.test_name.size() > 64) return bad("test_name must be 1-64 bytes");
+  if (m.report_id.size() > 512) return bad("report_id is longer than 512 bytes");
+  if (!IsUpperCc(m.probe_cc)) return bad("probe_cc must be two upper-case letters");
+  auto year = std::chrono::year_month_day(std::chrono::floor<std::chrono::days>(m.measurement_start_time)).year();
+  if (year < std::chrono::year(2000) || year > std::chrono::year(2999)) {
+    return bad("measurement_start_time is outside years 2000-2999");
+  }
+  if (m.raw_zstd.empty()) return bad("raw measurement is empty");
+  return {};
+}
+
+}  // namespace vigil::store

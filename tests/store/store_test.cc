@@ -1,0 +1,559 @@
+// The one Store test suite, run against every backend: SQLite always, PostgreSQL on a
+// private cluster (tests/support/pg_cluster.h), skipped with a message when the server
+// binaries are missing.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <thread>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "analysis/analyzer.h"
+#include "analysis/fingerprints.h"
+#include "store/postgres/pg_store.h"
+#include "store/prepare.h"
+#include "store/sqlite/sqlite_store.h"
+#include "tests/support/pg_cluster.h"
+
+namespace vigil::store {
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::days;
+using std::chrono::hours;
+
+// One PostgreSQL cluster for the whole binary.
+class PgEnvironment : public ::testing::Environment {
+ public:
+  static PgEnvironment* Get() {
+    static PgEnvironment* env = static_cast<PgEnvironment*>(::testing::AddGlobalTestEnvironment(new PgEnvironment));
+    return env;
+  }
+  // nullptr and a reason when PostgreSQL is not available.
+  testing::PgCluster* Cluster(std::string* why) {
+    std::call_once(once_, [&] {
+      auto c = testing::PgCluster::Start();
+      if (c) {
+        cluster_ = std::move(*c);
+      } else {
+        error_ = c.error().ToString();
+      }
+    });
+    *why = error_;
+    return cluster_.get();
+  }
+  void TearDown() override { cluster_.reset(); }
+
+ private:
+  std::once_flag once_;
+  std::unique_ptr<testing::PgCluster> cluster_;
+  std::string error_;
+};
+[[maybe_unused]] PgEnvironment* const kRegister = PgEnvironment::Get();
+
+std::string UniqueName() {
+  static std::atomic<int> n{0};
+  return fmt::format("vigil_test_{}_{}", getpid(), n++);
+}
+
+class StoreTest : public ::testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == "sqlite") {
+      dir_ = fs::temp_directory_path() / UniqueName();
+      fs::create_directories(dir_);
+      target_ = (dir_ / "vigil.sqlite").string();
+    } else {
+      std::string why;
+      auto* cluster = PgEnvironment::Get()->Cluster(&why);
+      if (!cluster) GTEST_SKIP() << "PostgreSQL tests skipped: " << why;
+      auto url = cluster->CreateDatabase(UniqueName());
+      ASSERT_TRUE(url) << url.error().ToString();
+      target_ = *url;
+    }
+    store_ = OpenNew();
+    ASSERT_NE(store_, nullptr);
+  }
+  void TearDown() override {
+    store_.reset();
+    if (!dir_.empty()) fs::remove_all(dir_);
+  }
+
+  std::unique_ptr<Store> OpenNew() {
+    if (GetParam() == "sqlite") {
+      auto s = SqliteStore::Open(target_);
+      EXPECT_TRUE(s) << s.error().ToString();
+      return s ? std::unique_ptr<Store>(std::move(*s)) : nullptr;
+    }
+    auto s = PgStore::Open(target_);
+    EXPECT_TRUE(s) << s.error().ToString();
+    return s ? std::unique_ptr<Store>(std::move(*s)) : nullptr;
+  }
+
+  fs::path dir_;
+  std::string target_;
+  std::unique_ptr<Store> store_;
+};
+
+const Seconds kT0 = std::chrono::sys_days(std::chrono::year(2024) / 1 / 30);  // crosses a month boundary below
+
+// A synthetic row: the raw JSON is small but real JSON, so RawJson() round-trips.
+StoredMeasurement Row(int i) {
+  static const char* kCcs[] = {"IT", "IR", "CM", "UG"};
+  static const char* kTests[] = {"web_connectivity", "telegram", "signal"};
+  StoredMeasurement m;
+  std::string raw = fmt::format(R"({{"n":{},"probe_cc":"{}"}})", i, kCcs[i % 4]);
+  m.idempotency_key = "sha512:" + Sha512Hex(raw);
+  m.measurement_start_time = kT0 + hours(7 * i);  // ~12 rows a week, spans two months for i < 40
+  m.probe_cc = kCcs[i % 4];
+  m.probe_asn = 100 + static_cast<uint32_t>(i % 3);
+  m.test_name = kTests[i % 3];
+  m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha512Hex(raw));
+  m.report_id = fmt::format("report-{}", i / 5);
+  if (m.test_name == "web_connectivity") {
+    m.input = fmt::format("https://site{}.example/", i % 5);
+    m.domain = fmt::format("site{}.example", i % 5);
+    m.category_code = i % 2 ? std::optional<std::string>("NEWS") : std::nullopt;
+  }
+  m.verdict.anomaly = i % 4 == 1;
+  m.verdict.confirmed = i % 8 == 1;
+  m.verdict.failure = i % 5 == 2;
+  if (i % 7 == 3) m.verdict.anomaly.reset();  // unknown verdicts count as false
+  m.verdict.blocking = i % 4 == 1 ? analysis::Blocking::kDns : analysis::Blocking::kFalse;
+  m.verdict.why = "synthetic";
+  m.raw_size = raw.size();
+  m.raw_zstd = *ZstdCompress(raw, 1);
+  return m;
+}
+
+std::vector<StoredMeasurement> Rows(int n) {
+  std::vector<StoredMeasurement> v;
+  for (int i = 0; i < n; ++i) v.push_back(Row(i));
+  return v;
+}
+
+int64_t CountAll(Store& s) {
+  auto n = s.CountMeasurements({});
+  EXPECT_TRUE(n) << n.error().ToString();
+  return n ? *n : -1;
+}
+
+TEST_P(StoreTest, StoresARealMeasurementAndGivesItBackUnchanged) {
+  std::ifstream in(fs::path(std::getenv("VIGIL_SOURCE_DIR") ? std::getenv("VIGIL_SOURCE_DIR") : VIGIL_SOURCE_DIR) /
+                   "data/samples/ooni-sample.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  analysis::AnalysisContext ctx;
+  ctx.fingerprints = &analysis::FingerprintDb::Builtin();
+  analysis::Analyzer analyzer(ctx);
+  auto record = analyzer.Analyze(line);
+  ASSERT_TRUE(record) << record.error().ToString();
+  auto m = PrepareMeasurement(*record, line, {});
+  ASSERT_TRUE(m) << m.error().ToString();
+  EXPECT_TRUE(m->measurement_uid.starts_with("20240124141213.000000_IT_webconnectivity_")) << m->measurement_uid;
+
+  auto out = store_->Insert(*m);
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_TRUE(out->inserted);
+  EXPECT_EQ(out->measurement_uid, m->measurement_uid);
+
+  auto got = store_->GetMeasurement(m->measurement_uid);
+  ASSERT_TRUE(got) << got.error().ToString();
+  ASSERT_TRUE(got->has_value());
+  const StoredMeasurement& g = **got;
+  EXPECT_EQ(g.report_id, "20240124T141213Z_webconnectivity_IT_30722_n1_hgaz7lvokwXybYSG");
+  EXPECT_EQ(g.probe_cc, "IT");
+  EXPECT_EQ(g.probe_asn, 30722u);
+  EXPECT_EQ(g.test_name, "web_connectivity");
+  EXPECT_EQ(g.input, record->input);
+  EXPECT_EQ(g.domain, m->domain);
+  EXPECT_EQ(g.measurement_start_time, m->measurement_start_time);
+  EXPECT_EQ(g.verdict.anomaly, record->verdict.anomaly);
+  EXPECT_EQ(g.verdict.confirmed, record->verdict.confirmed);
+  EXPECT_EQ(g.verdict.failure, record->verdict.failure);
+  EXPECT_EQ(g.verdict.blocking, record->verdict.blocking);
+  EXPECT_EQ(g.verdict.accessible, record->verdict.accessible);
+  EXPECT_EQ(g.verdict.fingerprint, record->verdict.fingerprint);
+  EXPECT_EQ(g.verdict.why, record->verdict.why);
+  EXPECT_LT(g.raw_zstd.size(), line.size());
+  auto raw = g.RawJson();
+  ASSERT_TRUE(raw) << raw.error().ToString();
+  EXPECT_EQ(*raw, line);
+
+  auto missing = store_->GetMeasurement("20240124141213.000000_IT_webconnectivity_0000000000000000");
+  ASSERT_TRUE(missing);
+  EXPECT_FALSE(missing->has_value());
+}
+
+TEST_P(StoreTest, ReinsertingStoresOnceAndReturnsTheStoredUid) {
+  StoredMeasurement m = Row(1);
+  ASSERT_TRUE(store_->Insert(m));
+  StoredMeasurement again = m;
+  again.measurement_uid = "20990101000000.000000_IT_telegram_ffffffffffffffff";  // a resubmission gets a new uid
+  auto out = store_->Insert(again);
+  ASSERT_TRUE(out) << out.error().ToString();
+  EXPECT_FALSE(out->inserted);
+  EXPECT_EQ(out->measurement_uid, m.measurement_uid);
+
+  // In one batch: new, already stored, and the same key twice.
+  std::vector<StoredMeasurement> batch = {Row(2), m, Row(2), Row(3)};
+  auto outs = store_->InsertBatch(batch);
+  ASSERT_TRUE(outs) << outs.error().ToString();
+  ASSERT_EQ(outs->size(), 4u);
+  EXPECT_TRUE((*outs)[0].inserted);
+  EXPECT_FALSE((*outs)[1].inserted);
+  EXPECT_FALSE((*outs)[2].inserted);
+  EXPECT_EQ((*outs)[2].measurement_uid, Row(2).measurement_uid);
+  EXPECT_TRUE((*outs)[3].inserted);
+  EXPECT_EQ(CountAll(*store_), 3);
+
+  // Importing the same rows again changes nothing.
+  auto again_all = store_->InsertBatch(batch);
+  ASSERT_TRUE(again_all);
+  for (const auto& o : *again_all) EXPECT_FALSE(o.inserted);
+  EXPECT_EQ(CountAll(*store_), 3);
+}
+
+TEST_P(StoreTest, FiltersUseOoniNamesAndSemantics) {
+  auto rows = Rows(60);
+  ASSERT_TRUE(store_->InsertBatch(rows));
+  auto expect = [&](const MeasurementFilter& f, auto pred, const char* what) {
+    int64_t want = 0;
+    for (const auto& r : rows) want += pred(r) ? 1 : 0;
+    auto n = store_->CountMeasurements(f);
+    ASSERT_TRUE(n) << n.error().ToString();
+    EXPECT_EQ(*n, want) << what;
+    MeasurementFilter all = f;
+    all.limit = 1000;
+    auto list = store_->ListMeasurements(all);
+    ASSERT_TRUE(list) << list.error().ToString();
+    EXPECT_EQ(static_cast<int64_t>(list->size()), want) << what;
+    for (const auto& m : *list) {
+      EXPECT_TRUE(pred(m)) << what << ": " << m.measurement_uid;
+      EXPECT_TRUE(m.raw_zstd.empty());
+    }
+    EXPECT_GT(want, 0) << what << " (the test data should exercise the filter)";
+  };
+  MeasurementFilter f;
+  f.probe_cc = "IR";
+  expect(f, [](const auto& m) { return m.probe_cc == "IR"; }, "probe_cc");
+  f = {};
+  f.probe_asn = 101;
+  expect(f, [](const auto& m) { return m.probe_asn == 101; }, "probe_asn");
+  f = {};
+  f.test_name = "telegram";
+  expect(f, [](const auto& m) { return m.test_name == "telegram"; }, "test_name");
+  f = {};
+  f.domain = "site3.example";
+  expect(f, [](const auto& m) { return m.domain == "site3.example"; }, "domain");
+  f = {};
+  f.input = "https://site2.example/";
+  expect(f, [](const auto& m) { return m.input == "https://site2.example/"; }, "input");
+  f = {};
+  f.since = kT0 + days(3);
+  f.until = kT0 + days(9);
+  expect(f, [&](const auto& m) { return m.measurement_start_time >= *f.since && m.measurement_start_time < *f.until; },
+         "since/until");
+  f = {};
+  f.anomaly = true;
+  expect(f, [](const auto& m) { return m.verdict.anomaly.value_or(false); }, "anomaly=true");
+  f = {};
+  f.anomaly = false;
+  expect(f, [](const auto& m) { return !m.verdict.anomaly.value_or(false); }, "anomaly=false");
+  f = {};
+  f.confirmed = true;
+  f.probe_cc = "IR";
+  expect(f, [](const auto& m) { return m.verdict.confirmed.value_or(false) && m.probe_cc == "IR"; }, "confirmed+cc");
+  f = {};
+  f.failure = true;
+  expect(f, [](const auto& m) { return m.verdict.failure.value_or(false); }, "failure");
+}
+
+TEST_P(StoreTest, PagesAreOrderedAndDisjoint) {
+  auto rows = Rows(45);
+  ASSERT_TRUE(store_->InsertBatch(rows));
+  for (OrderBy by : {OrderBy::kMeasurementStartTime, OrderBy::kProbeCc, OrderBy::kInput, OrderBy::kProbeAsn,
+                     OrderBy::kTestName}) {
+    for (Order order : {Order::kAsc, Order::kDesc}) {
+      std::vector<StoredMeasurement> seen;
+      MeasurementFilter f;
+      f.order_by = by;
+      f.order = order;
+      f.limit = 10;
+      for (int page = 0; page < 10; ++page) {
+        f.offset = static_cast<uint64_t>(page) * 10;
+        auto list = store_->ListMeasurements(f);
+        ASSERT_TRUE(list) << list.error().ToString();
+        seen.insert(seen.end(), list->begin(), list->end());
+        if (list->size() < 10) break;
+      }
+      std::string what = fmt::format("{} {}", OrderByName(by), order == Order::kAsc ? "asc" : "desc");
+      ASSERT_EQ(seen.size(), rows.size()) << what;
+      std::set<std::string> uids;
+      for (const auto& m : seen) uids.insert(m.measurement_uid);
+      EXPECT_EQ(uids.size(), rows.size()) << what;
+      for (size_t i = 1; i < seen.size(); ++i) {
+        const auto& a = seen[i - 1];
+        const auto& b = seen[i];
+        auto key = [&](const StoredMeasurement& m) {
+          switch (by) {
+            case OrderBy::kMeasurementStartTime:
+              return fmt::format("{:020d}", m.measurement_start_time.time_since_epoch().count());
+            case OrderBy::kProbeCc:
+              return m.probe_cc;
+            case OrderBy::kInput:
+              return m.input ? "1" + *m.input : std::string("0");  // NULL first when ascending
+            case OrderBy::kProbeAsn:
+              return fmt::format("{:010d}", m.probe_asn);
+            case OrderBy::kTestName:
+              return m.test_name;
+          }
+          return std::string();
+        };
+        auto ka = std::pair(key(a), a.measurement_uid);
+        auto kb = std::pair(key(b), b.measurement_uid);
+        if (order == Order::kAsc) {
+          EXPECT_LT(ka, kb) << what << " at " << i;
+        } else {
+          EXPECT_GT(ka, kb) << what << " at " << i;
+        }
+      }
+    }
+  }
+}
+
+TEST_P(StoreTest, AggregationCountsMatchOoniDefinitions) {
+  auto rows = Rows(80);
+  ASSERT_TRUE(store_->InsertBatch(rows));
+  auto day = [](Seconds t) {
+    std::chrono::year_month_day ymd(std::chrono::floor<days>(t));
+    return fmt::format("{:04d}-{:02d}-{:02d}", static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
+                       static_cast<unsigned>(ymd.day()));
+  };
+  struct Case {
+    std::optional<Axis> x, y;
+  };
+  for (Case c : {Case{Axis::kMeasurementStartDay, Axis::kProbeCc}, Case{Axis::kProbeAsn, std::nullopt},
+                 Case{Axis::kCategoryCode, Axis::kDomain}, Case{Axis::kTestName, std::nullopt},
+                 Case{std::nullopt, std::nullopt}}) {
+    auto value = [&](std::optional<Axis> a, const StoredMeasurement& m) -> std::string {
+      if (!a) return "";
+      switch (*a) {
+        case Axis::kMeasurementStartDay:
+          return day(m.measurement_start_time);
+        case Axis::kProbeCc:
+          return m.probe_cc;
+        case Axis::kProbeAsn:
+          return fmt::format("AS{}", m.probe_asn);
+        case Axis::kDomain:
+          return m.domain;
+        case Axis::kCategoryCode:
+          return m.category_code.value_or("");
+        case Axis::kTestName:
+          return m.test_name;
+      }
+      return "";
+    };
+    std::map<std::pair<std::string, std::string>, AggregationCounts> want;
+    for (const auto& m : rows) {
+      auto& w = want[{value(c.x, m), value(c.y, m)}];
+      bool a = m.verdict.anomaly.value_or(false), cf = m.verdict.confirmed.value_or(false),
+           fl = m.verdict.failure.value_or(false);
+      ++w.measurement_count;
+      w.anomaly_count += a && !cf && !fl;
+      w.confirmed_count += cf && !fl;
+      w.failure_count += fl;
+      w.ok_count += !a && !cf && !fl;
+    }
+    AggregationRequest req;
+    req.axis_x = c.x;
+    req.axis_y = c.y;
+    auto got = store_->Aggregate(req);
+    ASSERT_TRUE(got) << got.error().ToString();
+    ASSERT_EQ(got->size(), want.size());
+    auto it = want.begin();
+    for (const auto& row : *got) {
+      EXPECT_EQ(row.x, it->first.first);
+      EXPECT_EQ(row.y, it->first.second);
+      EXPECT_EQ(row.counts.measurement_count, it->second.measurement_count) << row.x << "/" << row.y;
+      EXPECT_EQ(row.counts.anomaly_count, it->second.anomaly_count) << row.x << "/" << row.y;
+      EXPECT_EQ(row.counts.confirmed_count, it->second.confirmed_count) << row.x << "/" << row.y;
+      EXPECT_EQ(row.counts.failure_count, it->second.failure_count) << row.x << "/" << row.y;
+      EXPECT_EQ(row.counts.ok_count, it->second.ok_count) << row.x << "/" << row.y;
+      ++it;
+    }
+  }
+  // Filters apply to aggregations too.
+  AggregationRequest req;
+  req.filter.probe_cc = "CM";
+  req.axis_x = Axis::kProbeCc;
+  auto got = store_->Aggregate(req);
+  ASSERT_TRUE(got);
+  ASSERT_EQ(got->size(), 1u);
+  EXPECT_EQ(got->front().x, "CM");
+  EXPECT_EQ(got->front().counts.measurement_count, 20);
+}
+
+TEST_P(StoreTest, BadInputLeavesStoredDataIntact) {
+  ASSERT_TRUE(store_->InsertBatch(Rows(10)));
+  std::vector<StoredMeasurement> batch = {Row(20), Row(21), Row(22)};
+  batch[1].probe_cc = "italy";
+  auto r = store_->InsertBatch(batch);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().failure, "invalid_argument");
+  EXPECT_NE(r.error().message.find("row 1"), std::string::npos) << r.error().message;
+  EXPECT_EQ(CountAll(*store_), 10);  // Row(20) was not stored either
+
+  // A different measurement claiming a stored uid: refused, nothing of its batch stored.
+  std::vector<StoredMeasurement> clash = {Row(30), Row(31)};
+  clash[1].measurement_uid = Row(0).measurement_uid;
+  auto c = store_->InsertBatch(clash);
+  ASSERT_FALSE(c);
+  EXPECT_EQ(c.error().failure, "already_exists");
+  EXPECT_EQ(CountAll(*store_), 10);
+  auto one = store_->GetMeasurement(Row(0).measurement_uid);
+  ASSERT_TRUE(one && one->has_value());
+  EXPECT_EQ((*one)->idempotency_key, Row(0).idempotency_key);
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check) << check.error().ToString();
+  EXPECT_EQ(*check, "");
+}
+
+TEST_P(StoreTest, ConcurrentWritersStoreEachMeasurementOnce) {
+  constexpr int kThreads = 4, kRows = 120;
+  auto rows = Rows(kRows);
+  auto second = OpenNew();  // a second "process" on the same database
+  ASSERT_NE(second, nullptr);
+  std::atomic<int> inserted{0}, errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? *second : *store_;
+      // Every thread writes every row, in batches of 7 starting at different places.
+      for (int k = 0; k < kRows; k += 7) {
+        std::vector<StoredMeasurement> batch;
+        for (int j = 0; j < 7 && k + j < kRows; ++j) batch.push_back(rows[static_cast<size_t>((k + j + t * 31) % kRows)]);
+        auto out = s.InsertBatch(batch);
+        if (!out) {
+          ++errors;
+          ADD_FAILURE() << out.error().ToString();
+          return;
+        }
+        for (const auto& o : *out) inserted += o.inserted;
+      }
+      auto single = s.Insert(rows[static_cast<size_t>(t)]);
+      if (!single) ++errors;
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(inserted, kRows);
+  EXPECT_EQ(CountAll(*store_), kRows);
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
+}
+
+TEST_P(StoreTest, UsersAndTokens) {
+  Seconds now = kT0;
+  auto alice = store_->CreateUser("alice", "argon2id$hash", "admin", now);
+  ASSERT_TRUE(alice) << alice.error().ToString();
+  auto dup = store_->CreateUser("alice", "x", "member", now);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().failure, "already_exists");
+  auto bob = store_->CreateUser("bob", "h2", "probe", now);
+  ASSERT_TRUE(bob);
+
+  auto got = store_->GetUser("alice");
+  ASSERT_TRUE(got && got->has_value());
+  EXPECT_EQ((*got)->role, "admin");
+  EXPECT_EQ((*got)->password_hash, "argon2id$hash");
+  User u = **got;
+  u.role = "editor";
+  u.disabled = true;
+  ASSERT_TRUE(store_->UpdateUser(u));
+  auto by_id = store_->GetUserById(alice->id);
+  ASSERT_TRUE(by_id && by_id->has_value());
+  EXPECT_EQ((*by_id)->role, "editor");
+  EXPECT_TRUE((*by_id)->disabled);
+  auto users = store_->ListUsers();
+  ASSERT_TRUE(users);
+  ASSERT_EQ(users->size(), 2u);
+  EXPECT_EQ((*users)[1].username, "bob");
+
+  auto tok = store_->CreateToken(bob->id, "sha256:abc", "probe", "probe in Douala", now, now + days(30));
+  ASSERT_TRUE(tok) << tok.error().ToString();
+  EXPECT_FALSE(store_->CreateToken(bob->id, "sha256:abc", "probe", "again", now, std::nullopt));
+  auto found = store_->GetTokenByHash("sha256:abc");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->user_id, bob->id);
+  EXPECT_EQ((*found)->expires_at, now + days(30));
+  EXPECT_FALSE((*found)->revoked_at.has_value());
+  ASSERT_TRUE(store_->RevokeToken(tok->id, now + hours(1)));
+  found = store_->GetTokenByHash("sha256:abc");
+  ASSERT_TRUE(found && found->has_value());
+  EXPECT_EQ((*found)->revoked_at, now + hours(1));
+  auto list = store_->ListTokens(bob->id);
+  ASSERT_TRUE(list);
+  EXPECT_EQ(list->size(), 1u);
+
+  auto counts = store_->Counts();
+  ASSERT_TRUE(counts);
+  EXPECT_EQ(counts->users, 2);
+  EXPECT_EQ(counts->tokens, 1);
+  ASSERT_TRUE(store_->DeleteUser(bob->id));
+  EXPECT_EQ(store_->DeleteUser(bob->id).error().failure, "not_found");
+  auto gone = store_->GetTokenByHash("sha256:abc");
+  ASSERT_TRUE(gone);
+  EXPECT_FALSE(gone->has_value());
+  User ghost;
+  ghost.id = 9999;
+  EXPECT_EQ(store_->UpdateUser(ghost).error().failure, "not_found");
+}
+
+TEST_P(StoreTest, SchemaIsVersionedAndReopeningIsHarmless) {
+  auto v = store_->SchemaVersion();
+  ASSERT_TRUE(v);
+  EXPECT_EQ(*v, GetParam() == "sqlite" ? SqliteStore::LatestSchemaVersion() : PgStore::LatestSchemaVersion());
+  ASSERT_TRUE(store_->Insert(Row(5)));
+  store_.reset();
+  store_ = OpenNew();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(CountAll(*store_), 1);
+  auto h = store_->Health();
+  ASSERT_TRUE(h);
+  EXPECT_EQ(h->backend, GetParam() == "sqlite" ? "sqlite" : "postgresql");
+  EXPECT_EQ(h->schema_version, *v);
+  auto c = store_->Counts();
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->measurements, 1);
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
+                         [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
+
+TEST(StoreHelpers, NamesRoundTrip) {
+  EXPECT_EQ(ParseAsn("AS30722"), 30722u);
+  EXPECT_EQ(ParseAsn("30722"), 30722u);
+  EXPECT_FALSE(ParseAsn("AS"));
+  EXPECT_FALSE(ParseAsn("AS12x"));
+  EXPECT_EQ(ParseAxis("measurement_start_day"), Axis::kMeasurementStartDay);
+  EXPECT_FALSE(ParseAxis("nope"));
+  EXPECT_EQ(ParseOrderBy("test_start_time"), OrderBy::kMeasurementStartTime);
+  EXPECT_EQ(OrderByName(OrderBy::kProbeAsn), "probe_asn");
+  EXPECT_EQ(RedactConninfo("postgresql://u:secret@h:5/db"), "postgresql://u:***@h:5/db");
+  EXPECT_EQ(RedactConninfo("host=h password=secret dbname=x"), "host=h password=*** dbname=x");
+}
+
+TEST(StoreHelpers, UidHasOonisShape) {
+  auto t = std::chrono::sys_days(std::chrono::year(2023) / 11 / 28) + hours(17) + std::chrono::minutes(19) +
+           std::chrono::microseconds(123456);
+  EXPECT_EQ(MakeMeasurementUid(t, "IT", "web_connectivity", std::string(128, 'a')),
+            "20231128171900.123456_IT_webconnectivity_aaaaaaaaaaaaaaaa");
+}
+
+}  // namespace
+}  // namespace vigil::store
