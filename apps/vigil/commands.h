@@ -13,5 +13,6 @@ int& ExitCode();
 void AddAnalyzeCommand(CLI::App& root);
 void AddDetectCommand(CLI::App& root);
 void AddBgpCommand(CLI::App& root);
+void AddImportCommand(CLI::App& root);
 
 }  // namespace vigil::app

@@ -34,6 +34,7 @@ struct Batch {
   // Results.
   std::string json;
   std::vector<AnalysisRecord> records;
+  std::vector<std::any> prepared;
   struct ItemError {
     size_t before;  // index of the item it replaces (for ordering with records)
     std::string where, message;
@@ -217,6 +218,18 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
       }
       continue;
     }
+    if (o.prepare) {
+      auto p = o.prepare(*r, std::string_view(b.text.data() + item.offset, item.size));
+      if (!p) {
+        b.errors.push_back({i, fmt::format("{}:{}", o.inputs[item.file], item.line), p.error().ToString()});
+        if (o.strict) {
+          b.fatal = true;
+          break;
+        }
+        continue;
+      }
+      b.prepared.push_back(std::move(*p));
+    }
     ++b.analysed;
     if (o.write_json) {
       WriteRecordJson(*r, b.json);
@@ -242,6 +255,7 @@ Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisCont
     }
     if (!b.json.empty()) sink.Json(b.json);
     for (const auto& r : b.records) sink.Record(r);
+    for (auto& p : b.prepared) sink.Prepared(std::move(p));
     for (const auto& e : b.errors) {
       sink.Error(e.where, e.message);
       ++stats.errors;

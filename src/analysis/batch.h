@@ -10,6 +10,7 @@
 // Thread-safety: the sink is only called from the calling thread.
 #pragma once
 
+#include <any>
 #include <cstddef>
 #include <functional>
 #include <string>
@@ -28,6 +29,12 @@ struct BatchOptions {
   bool keep_records = false;        // deliver AnalysisRecords (for summaries)
   bool write_json = true;           // deliver JSON lines
   size_t batch_bytes = 4 << 20;
+  // Optional per-measurement work run on the worker threads right after a measurement
+  // is analysed (e.g. hashing and compressing it for a store): it gets the record and
+  // the measurement's raw text exactly as read, followed by Analyzer::kPadding readable
+  // bytes. Its value goes to BatchSink::Prepared, in input order; its error is reported
+  // like a malformed measurement.
+  std::function<Result<std::any>(const AnalysisRecord&, std::string_view raw)> prepare;
 };
 
 class BatchSink {
@@ -36,6 +43,8 @@ class BatchSink {
   // JSON lines (each ending in '\n') for a run of consecutive measurements.
   virtual void Json(std::string_view lines) = 0;
   virtual void Record(const AnalysisRecord& record) = 0;
+  // What BatchOptions::prepare returned, one call per measurement (only when it is set).
+  virtual void Prepared(std::any&& /*value*/) {}
   // A measurement that could not be read: "file:line: message".
   virtual void Error(std::string_view where, std::string_view message) = 0;
   // Called now and then with progress (bytes read so far across all inputs).

@@ -1,0 +1,209 @@
+// `vigil import ooni`: bulk-load OONI measurements (JSON, JSONL, .gz, OONI's bucket
+// layout) into the store, analysing them on the way. Re-running it changes nothing:
+// every measurement is stored once (see store/store.h).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "analysis/batch.h"
+#include "analysis/fingerprints.h"
+#include "apps/vigil/commands.h"
+#include "core/terminal.h"
+#include "store/open.h"
+#include "store/prepare.h"
+
+namespace vigil::app {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct ImportFlags {
+  std::vector<std::string> paths;
+  std::string data_dir = store::kDefaultDataDir;
+  std::string db_url;
+  int jobs = 0;
+  size_t batch_rows = 1000;
+  int max_errors_shown = 50;
+};
+
+bool IsMeasurementFile(const fs::path& p) {
+  std::string name = p.filename().string();
+  for (const char* ext : {".jsonl", ".json", ".jsonl.gz", ".json.gz"}) {
+    if (name.ends_with(ext)) return true;
+  }
+  return false;
+}
+
+// Files named on the command line are taken as they are; folders (e.g. OONI's
+// raw/YYYYMMDD/HH/CC/testname/ tree) are walked recursively for .json[l][.gz], sorted.
+Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& paths) {
+  std::vector<std::string> out;
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (p == "-" || !fs::is_directory(p, ec)) {
+      out.push_back(p);
+      continue;
+    }
+    std::vector<std::string> found;
+    fs::recursive_directory_iterator it(p, fs::directory_options::skip_permission_denied, ec), end;
+    if (ec) return Fail("io_error", fmt::format("cannot read {}: {}", p, ec.message()));
+    for (; it != end; it.increment(ec)) {
+      if (ec) return Fail("io_error", fmt::format("cannot read {}: {}", p, ec.message()));
+      if (it->is_regular_file(ec) && IsMeasurementFile(it->path())) found.push_back(it->path().string());
+    }
+    std::sort(found.begin(), found.end());
+    out.insert(out.end(), found.begin(), found.end());
+  }
+  return out;
+}
+
+class ImportSink : public analysis::BatchSink {
+ public:
+  ImportSink(store::Store& s, const ImportFlags& flags, bool progress)
+      : store_(s), flags_(flags), progress_(progress), start_(std::chrono::steady_clock::now()) {
+    pending_.reserve(flags.batch_rows);
+  }
+
+  void Json(std::string_view) override {}
+  void Record(const analysis::AnalysisRecord&) override {}
+  void Prepared(std::any&& value) override {
+    if (failed_) return;
+    pending_.push_back(std::any_cast<store::StoredMeasurement&&>(std::move(value)));
+    if (pending_.size() >= flags_.batch_rows) Flush();
+  }
+  void Error(std::string_view where, std::string_view message) override {
+    ++malformed_;
+    if (malformed_ <= static_cast<size_t>(flags_.max_errors_shown)) {
+      progress_.Finish();
+      std::fprintf(stderr, "vigil import: skipped %.*s: %.*s\n", static_cast<int>(where.size()), where.data(),
+                   static_cast<int>(message.size()), message.data());
+    }
+  }
+  void Progress(size_t measurements, size_t bytes) override {
+    bytes_ = bytes;
+    progress_.Update(fmt::format("read {} measurements, {:.0f} MB ({:.0f} MB/s); stored {}, duplicates {}",
+                                 measurements, static_cast<double>(bytes) / 1e6,
+                                 static_cast<double>(bytes) / 1e6 / Seconds(), stored_, duplicates_));
+  }
+
+  // Writes what is pending; false once the store has failed.
+  bool Flush() {
+    if (failed_ || pending_.empty()) return !failed_;
+    auto r = store_.InsertBatch(pending_);
+    if (!r) {
+      failed_ = true;
+      error_ = r.error().ToString();
+    } else {
+      for (const auto& o : *r) (o.inserted ? stored_ : duplicates_)++;
+    }
+    pending_.clear();
+    return !failed_;
+  }
+
+  double Seconds() const {
+    return std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
+  }
+  void FinishProgress() { progress_.Finish(); }
+
+  size_t stored_ = 0, duplicates_ = 0, malformed_ = 0, bytes_ = 0;
+  bool failed_ = false;
+  std::string error_;
+
+ private:
+  store::Store& store_;
+  const ImportFlags& flags_;
+  std::vector<store::StoredMeasurement> pending_;
+  ProgressLine progress_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+int RunOoni(const ImportFlags& flags) {
+  auto inputs = ExpandPaths(flags.paths);
+  if (!inputs) {
+    std::fprintf(stderr, "vigil import: %s\n", inputs.error().ToString().c_str());
+    return 1;
+  }
+  if (inputs->empty()) {
+    std::fprintf(stderr, "vigil import: no measurement files (.json, .jsonl, .gz) under the given paths\n");
+    return 2;
+  }
+  store::OpenOptions open;
+  open.data_dir = flags.data_dir;
+  open.db_url = flags.db_url;
+  auto st = store::OpenStore(open);
+  if (!st) {
+    std::fprintf(stderr, "vigil import: cannot open the store: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  analysis::AnalysisContext ctx;
+  ctx.fingerprints = &analysis::FingerprintDb::Builtin();
+  analysis::BatchOptions options;
+  options.inputs = *inputs;
+  options.jobs = flags.jobs > 0 ? flags.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  options.write_json = false;
+  options.keep_records = false;
+  options.prepare = [](const analysis::AnalysisRecord& r, std::string_view raw) -> Result<std::any> {
+    auto m = store::PrepareMeasurement(r, raw, {}, /*padded=*/true);
+    if (!m) return tl::unexpected(m.error());
+    if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
+    return std::any(std::move(*m));
+  };
+  ImportSink sink(**st, flags, StderrIsTerminal());
+  auto stats = analysis::AnalyzeInputs(options, ctx, sink);
+  sink.Flush();
+  sink.FinishProgress();
+  double secs = sink.Seconds();
+  size_t read = stats ? stats->measurements + stats->errors : sink.stored_ + sink.duplicates_ + sink.malformed_;
+  size_t bytes = stats ? stats->bytes : sink.bytes_;
+  std::fprintf(stderr,
+               "vigil import: %zu file(s), %zu measurement(s) read (%.1f MB) in %.1f s (%.0f measurements/s, %.1f MB/s)\n"
+               "  stored:     %zu\n"
+               "  duplicates: %zu (already in the store, skipped)\n"
+               "  malformed:  %zu (skipped%s)\n",
+               inputs->size(), read, static_cast<double>(bytes) / 1e6, secs, static_cast<double>(read) / secs,
+               static_cast<double>(bytes) / 1e6 / secs, sink.stored_, sink.duplicates_, sink.malformed_,
+               sink.malformed_ > static_cast<size_t>(flags.max_errors_shown)
+                   ? fmt::format("; the first {} are listed above", flags.max_errors_shown).c_str()
+                   : (sink.malformed_ ? "; listed above with file:line" : ""));
+  if (sink.failed_) {
+    std::fprintf(stderr, "vigil import: stopped: the store failed: %s\n"
+                         "  (everything reported stored above is committed; re-run to continue)\n",
+                 sink.error_.c_str());
+    return 1;
+  }
+  if (!stats) {
+    std::fprintf(stderr, "vigil import: %s\n", stats.error().ToString().c_str());
+    return 1;
+  }
+  return sink.malformed_ > 0 ? 1 : 0;
+}
+
+}  // namespace
+
+void AddImportCommand(CLI::App& root) {
+  CLI::App* cmd = root.add_subcommand("import", "Bulk-load data into the store");
+  cmd->require_subcommand(1);
+  auto flags = std::make_shared<ImportFlags>();
+  CLI::App* ooni = cmd->add_subcommand(
+      "ooni",
+      "Import OONI measurements: JSON, JSONL and .gz files, or folders walked recursively (OONI's bucket\n"
+      "layout raw/YYYYMMDD/HH/CC/testname/*.jsonl.gz). Each measurement is analysed (verdict, fingerprint)\n"
+      "and stored with its raw JSON, once: re-importing the same files stores nothing new. Malformed\n"
+      "measurements are skipped and reported with file:line; the exit status is then 1.");
+  ooni->add_option("paths", flags->paths, "Files or folders; '-' reads standard input")->required();
+  auto* data = ooni->add_option("--data", flags->data_dir, "Data folder of the embedded SQLite store")
+                   ->capture_default_str();
+  ooni->add_option("--db", flags->db_url, "PostgreSQL URL (postgresql://...) instead of the SQLite store")
+      ->excludes(data);
+  ooni->add_option("-j,--jobs", flags->jobs, "Analysis threads (default: all cores)");
+  ooni->add_option("--batch", flags->batch_rows, "Measurements per transaction")
+      ->capture_default_str()
+      ->check(CLI::Range(size_t{1}, size_t{100000}));
+  ooni->callback([flags] { ExitCode() = RunOoni(*flags); });
+}
+
+}  // namespace vigil::app
