@@ -171,9 +171,9 @@ TEST(HttpServer, StopDrainsInFlightRequests) {
   auto ep = server.local_endpoint();
   auto out = RunTask(io, [&]() -> asio::awaitable<std::string> {
     using namespace asio::experimental::awaitable_operators;
-    auto stop = [](HttpServer& s) -> asio::awaitable<void> {
+    auto stop = [](HttpServer& target) -> asio::awaitable<void> {
       co_await Sleep(100ms);
-      co_await s.Stop();
+      co_await target.Stop();
     }(server);
     co_return co_await (Exchange(ep, "GET /slow HTTP/1.1\r\nHost: a\r\n\r\n") &&
                         std::move(stop));

@@ -108,14 +108,18 @@ Result<PostResponse> HttpPoster::PostBlocking(const std::string& url, const std:
   return response;
 }
 
+boost::asio::awaitable<Result<PostResponse>> HttpPoster::PostOnPool(std::string url,
+                                                                    std::string body,
+                                                                    PostOptions options) {
+  co_return PostBlocking(url, body, options);
+}
+
 boost::asio::awaitable<Result<PostResponse>> HttpPoster::Post(std::string url, std::string body,
                                                               PostOptions options) {
+  // A coroutine with parameters rather than a lambda with init-captures: g++ 12 destroys
+  // init-captured strings of a coroutine lambda twice.
   co_return co_await boost::asio::co_spawn(
-      pool_.get_executor(),
-      [this, url = std::move(url), body = std::move(body),
-       options = std::move(options)]() -> boost::asio::awaitable<Result<PostResponse>> {
-        co_return PostBlocking(url, body, options);
-      },
+      pool_.get_executor(), PostOnPool(std::move(url), std::move(body), std::move(options)),
       boost::asio::use_awaitable);
 }
 

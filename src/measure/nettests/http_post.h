@@ -55,6 +55,8 @@ class HttpPoster {
 
  private:
   HttpPoster(std::string extra_ca_file, std::size_t threads);
+  boost::asio::awaitable<Result<PostResponse>> PostOnPool(std::string url, std::string body,
+                                                          PostOptions options);
   std::string extra_ca_file_;
   boost::asio::thread_pool pool_;
 };
