@@ -13,6 +13,8 @@ int& ExitCode();
 void AddAnalyzeCommand(CLI::App& root);
 void AddDetectCommand(CLI::App& root);
 void AddBgpCommand(CLI::App& root);
+void AddHelperCommand(CLI::App& root);
+void AddProbeCommand(CLI::App& root);
 void AddImportCommand(CLI::App& root);
 
 }  // namespace vigil::app

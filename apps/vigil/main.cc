@@ -29,6 +29,8 @@ int main(int argc, char** argv) {
   vigil::app::AddAnalyzeCommand(root);
   vigil::app::AddDetectCommand(root);
   vigil::app::AddBgpCommand(root);
+  vigil::app::AddHelperCommand(root);
+  vigil::app::AddProbeCommand(root);
   vigil::app::AddImportCommand(root);
 
   root.parse_complete_callback([&] { vigil::SetUpLogging(log_level); });
