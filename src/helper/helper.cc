@@ -176,7 +176,10 @@ asio::awaitable<Result<Control>> TestHelper::Measure(ControlRequest request) {
         co_return;
       }
       net::TlsOptions options;
-      options.server_name = host;
+      boost::system::error_code literal_ec;
+      asio::ip::make_address(host, literal_ec);
+      options.server_name = literal_ec ? host : "";  // no SNI for an IP literal (RFC 6066)
+      options.verify_hostname = host;
       options.alpn = {"h2", "http/1.1"};
       options.timeout = self.options_.step_timeout;
       auto probe = co_await self.network_.TlsHandshake(ep, options, tl);

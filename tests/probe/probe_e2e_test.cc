@@ -342,5 +342,40 @@ TEST(ProbeE2E, KeepsMeasurementsWhileTheCollectorIsDownThenUploadsEachOnce) {
   EXPECT_EQ(*(*o)->CountPendingUploads(), 0u);
 }
 
+TEST(ProbeE2E, RunsTelegramAgainstStandInsFromThePlatformConfig) {
+  Site site;
+  TempDir dir;
+  const std::string port = site.server.url().substr(site.server.url().rfind(':') + 1);
+  std::string closed_port;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    closed_port = std::to_string(a.local_endpoint().port());
+  }
+  std::ofstream(dir / "up.json") << R"({"telegram_datacenters":["127.0.0.1"],"telegram_ports":[)" << port
+                                 << R"(],"telegram_web_url":")" << site.server.url() << R"(/web"})";
+  std::ofstream(dir / "down.json") << R"({"telegram_datacenters":["127.0.0.1"],"telegram_ports":[)"
+                                   << closed_port << R"(],"telegram_web_url":"http://127.0.0.1:)"
+                                   << closed_port << R"(/"})";
+  simdjson::dom::parser parser;
+  for (const char* name : {"up", "down"}) {
+    const std::string out = dir / (std::string(name) + ".jsonl");
+    ASSERT_EQ(RunVigil({"probe", "run", "--test", "telegram", "--platform-config",
+                        dir / (std::string(name) + ".json"), "--outbox", dir / "outbox.sqlite",
+                        "--out", out, "--timeout-ms", "2000", "--geo-dir", "/nonexistent"}),
+              0);
+    auto lines = Lines(out);
+    ASSERT_EQ(lines.size(), 1u);
+    json::Element m;
+    ASSERT_EQ(parser.parse(lines[0]).get(m), simdjson::SUCCESS);
+    EXPECT_EQ(std::string_view(m["test_name"]), "telegram");
+    EXPECT_TRUE(m["input"].is_null());
+    const bool up = std::string_view(name) == "up";
+    EXPECT_EQ(bool(m["test_keys"]["telegram_tcp_blocking"]), !up) << lines[0];
+    EXPECT_EQ(bool(m["test_keys"]["telegram_http_blocking"]), !up) << lines[0];
+    EXPECT_EQ(std::string_view(m["test_keys"]["telegram_web_status"]), up ? "ok" : "blocked");
+  }
+}
+
 }  // namespace
 }  // namespace vigil

@@ -131,7 +131,9 @@ asio::awaitable<Measurement> RunWebConnectivity(const NettestEnv& env, ControlCl
       bool ok = false;
       if (https) {
         net::TlsOptions tls;
-        tls.server_name = u.host;
+        // No SNI for an IP literal (RFC 6066 §3); the certificate is still checked against it.
+        tls.server_name = u.HostIsIpLiteral() ? "" : u.host;
+        tls.verify_hostname = u.host;
         tls.alpn = {"h2", "http/1.1"};
         tls.timeout = config.step_timeout;
         auto probe = co_await env.network->TlsHandshake(*ep, tls, timeline);
