@@ -1,0 +1,50 @@
+# The censoring ISP's policy: one rule per blocking technique, each aimed at its own host in
+# the testbed's internet (names: <site>.vigil.test, addresses in lib.sh). Sourced by lib.sh.
+# Throttling is not here: the throttling scenario adds and removes its tc qdisc itself.
+
+# dnsmasq options for the ISP's resolver, one per line.
+tb_censor_dns_rules() {
+  # NXDOMAIN injection: the resolver says the name does not exist.
+  echo "--address=/nxdomain.$TB_DOMAIN/"
+  # Lying resolver: the name resolves to the blockpage server's fingerprinted address.
+  echo "--address=/dnslie.$TB_DOMAIN/$TB_FP_DNS_IP"
+  # Benchmark: whole families of names.
+  echo "--address=/nx.bench.$TB_DOMAIN/"
+  echo "--address=/lie.bench.$TB_DOMAIN/$TB_FP_DNS_IP"
+}
+
+# iptables rules in the ISP namespace (forwarded traffic from the client).
+tb_censor_apply() {
+  local ipt=(ip netns exec "$TB_NS_ISP" iptables)
+  # Connect dropped: SYNs vanish, the probe times out.
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tcpdrop]}" -j DROP
+  # Connect refused: the censor answers the SYN with a RST.
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tcprst]}" -j REJECT --reject-with tcp-reset
+  # Keyword RST on the HTTP Host header (any destination).
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 80 -m string --algo bm --icase \
+    --string "Host: hostrst.$TB_DOMAIN" -j REJECT --reject-with tcp-reset
+  # RST on the TLS SNI: the server name appears in clear in the ClientHello.
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 443 -m string --algo bm \
+    --string "snirst.$TB_DOMAIN" -j REJECT --reject-with tcp-reset
+  # Transparent HTTP blockpage: port 80 of one site is redirected to the blockpage server.
+  "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "${TB_SITE_IP[blockpage]}" --dport 80 \
+    -j DNAT --to-destination "$TB_BLOCKPAGE_IP:80"
+  # Platforms: the "blocked" stand-ins of WhatsApp's endpoints and Telegram's data centres.
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[wa-blocked]}" -j REJECT --reject-with tcp-reset
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-1]}" -j DROP
+  "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-2]}" -j DROP
+  # Benchmark techniques (bench/probe.sh): addresses 10.231.3.N; see tb_bench_* there.
+  if [ "$TB_BENCH_HOSTS" -gt 0 ]; then
+    local n
+    for n in $(seq 1 "$TB_BENCH_HOSTS"); do
+      case $((n % 10)) in
+        7) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j DROP ;;
+        8) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j REJECT --reject-with tcp-reset ;;
+        9) "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "10.231.3.$n" --dport 80 \
+             -j DNAT --to-destination "$TB_BLOCKPAGE_IP:80" ;;
+      esac
+    done
+    "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 80 -m string --algo bm --icase \
+      --string "/rst-keyword" -j REJECT --reject-with tcp-reset
+  fi
+}
