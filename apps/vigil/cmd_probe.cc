@@ -70,9 +70,12 @@ int Run(ProbeFlags& f) {
     std::fprintf(stderr, "vigil probe run: %s\n", summary.error().ToString().c_str());
     return 1;
   }
-  std::fprintf(stderr, "vigil probe run: run %lld: %zu/%zu measured (%zu now), %zu blocked; outbox %s\n",
+  std::fprintf(stderr,
+               "vigil probe run: run %lld: %zu/%zu measured (%zu now), %zu blocked, at most %zu "
+               "at once per host; outbox %s\n",
                static_cast<long long>(summary->run_id), summary->done, summary->total,
-               summary->measured_now, summary->blocked, c.outbox_path.c_str());
+               summary->measured_now, summary->blocked, summary->max_per_host,
+               c.outbox_path.c_str());
   if (summary->upload) {
     const auto& u = *summary->upload;
     std::fprintf(stderr, "vigil probe run: uploaded %zu, %zu left in the outbox%s%s\n", u.uploaded,

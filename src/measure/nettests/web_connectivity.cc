@@ -158,6 +158,9 @@ asio::awaitable<Measurement> RunWebConnectivity(const NettestEnv& env, ControlCl
       http.overall_timeout = config.http_overall_timeout;
       http.first_hop_address = first_ok ? first_ok : Endpoint(addrs.front(), u.port);
       auto result = co_await env.network->HttpGet(url, http, timeline);
+      // As in OONI's v0.4, tcp_connect lists only step 3's connects (the verdict counts them);
+      // the fetch's own connections show in network_events.
+      result.tcp_connect.clear();
       obs.Add(result);
       tk.http_experiment_failure = result.failure;
       std::optional<double> bps;
