@@ -211,12 +211,12 @@ void FingerprintDb::Index() {
     } else if (fp.location == "body") {
       if (fp.pattern_type == PatternType::kContains) {
         literals.push_back(fp.pattern);
-        automaton_to_fp_.push_back(i);
+        literal_to_fp_.push_back(i);
       } else if (fp.pattern_type == PatternType::kRegexp) {
         std::string trigger = RequiredLiteral(fp.pattern);
-        if (trigger.size() >= 3) {
+        if (trigger.size() >= 4) {
           literals.push_back(trigger);
-          automaton_to_fp_.push_back(i);
+          literal_to_fp_.push_back(i);
         } else {
           body_regexps_without_trigger_.push_back(i);
         }
@@ -227,7 +227,7 @@ void FingerprintDb::Index() {
       by_header_[fp.location.substr(7)].push_back(i);
     }
   }
-  body_automaton_ = std::make_unique<AhoCorasick>(literals);
+  body_literals_ = std::make_unique<LiteralSet>(std::move(literals));
 }
 
 const FingerprintDb& FingerprintDb::Builtin() {
@@ -260,8 +260,8 @@ void FingerprintDb::MatchHttpResponse(std::string_view body, const measure::Head
                                       std::vector<FingerprintMatch>& out) const {
   std::vector<FingerprintMatch> found;
   if (!body.empty()) {
-    body_automaton_->FindAll(body, scratch.seen, [&](uint32_t id) {
-      size_t i = automaton_to_fp_[id];
+    body_literals_->FindAll(body, scratch.seen, [&](uint32_t id) {
+      size_t i = literal_to_fp_[id];
       const auto& fp = fingerprints_[i];
       if (fp.pattern_type == PatternType::kRegexp && !MatchesPattern(fp, regexps_[i].get(), body))
         return;

@@ -27,7 +27,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "analysis/aho_corasick.h"
+#include "analysis/literal_set.h"
 #include "core/result.h"
 #include "measure/measurement.h"
 
@@ -93,9 +93,9 @@ class FingerprintDb {
   std::vector<Fingerprint> fingerprints_;
   std::unordered_map<std::string, std::vector<size_t>> dns_by_ip_;
   // Body patterns: contains-patterns and regexp trigger literals go through one
-  // automaton; prefix/full patterns are checked directly.
-  std::unique_ptr<AhoCorasick> body_automaton_;
-  std::vector<size_t> automaton_to_fp_;
+  // literal set; prefix/full patterns are checked directly.
+  std::unique_ptr<LiteralSet> body_literals_;
+  std::vector<size_t> literal_to_fp_;
   std::vector<size_t> body_prefix_or_full_;
   std::vector<std::unique_ptr<re2::RE2>> regexps_;  // indexed like fingerprints_
   std::vector<size_t> body_regexps_without_trigger_;

@@ -156,6 +156,11 @@ Consistency DnsConsistency(const Url& url, const DnsView& probe, const measure::
       return {"inconsistent", fmt::format("the probe's resolver answered {}, a private or reserved address the control did not see", ip)};
     }
   }
+  for (const auto& ip : probe.addrs) {
+    if (control_addrs.count(ip)) {
+      return {"consistent", fmt::format("the probe and the control both resolved {}", ip)};
+    }
+  }
   auto asn = [&](const std::string& ip, const std::unordered_map<std::string, int64_t>& known) -> int64_t {
     if (auto it = known.find(ip); it != known.end()) return it->second;
     if (ctx.asn_lookup) {
@@ -173,11 +178,6 @@ Consistency DnsConsistency(const Url& url, const DnsView& probe, const measure::
     int64_t a = asn(ip, control_asn);
     if (a > 0 && probe_asns.count(a)) {
       return {"consistent", fmt::format("the probe's and the control's addresses share AS{}", a)};
-    }
-  }
-  for (const auto& ip : probe.addrs) {
-    if (control_addrs.count(ip)) {
-      return {"consistent", fmt::format("the probe and the control both resolved {}", ip)};
     }
   }
   if (probe.addrs.empty() && cdns.addrs.empty()) {

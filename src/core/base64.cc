@@ -44,11 +44,29 @@ std::string Base64Encode(std::string_view bytes) {
 
 std::optional<std::string> Base64Decode(std::string_view text) {
   std::string out;
-  out.reserve(text.size() / 4 * 3);
+  out.resize(text.size() / 4 * 3 + 3);
+  char* w = out.data();
   uint32_t acc = 0;
   int bits = 0;
   size_t padding = 0, symbols = 0;
-  for (char ch : text) {
+  const char* p = text.data();
+  const char* end = p + text.size();
+  // Fast path: whole groups of four alphabet characters.
+  while (end - p >= 4) {
+    int8_t a = kDecode[static_cast<unsigned char>(p[0])], b = kDecode[static_cast<unsigned char>(p[1])],
+           c = kDecode[static_cast<unsigned char>(p[2])], d = kDecode[static_cast<unsigned char>(p[3])];
+    if ((a | b | c | d) < 0) break;
+    uint32_t v = uint32_t(a) << 18 | uint32_t(b) << 12 | uint32_t(c) << 6 | uint32_t(d);
+    w[0] = static_cast<char>(v >> 16);
+    w[1] = static_cast<char>((v >> 8) & 0xFF);
+    w[2] = static_cast<char>(v & 0xFF);
+    w += 3;
+    p += 4;
+    symbols += 4;
+  }
+  // The rest, one character at a time: padding, whitespace, invalid characters.
+  for (; p < end; ++p) {
+    char ch = *p;
     if (ch == ' ' || ch == '\n' || ch == '\r' || ch == '\t') continue;
     if (ch == '=') {
       ++padding;
@@ -62,11 +80,12 @@ std::optional<std::string> Base64Decode(std::string_view text) {
     bits += 6;
     if (bits >= 8) {
       bits -= 8;
-      out.push_back(static_cast<char>((acc >> bits) & 0xFF));
+      *w++ = static_cast<char>((acc >> bits) & 0xFF);
     }
   }
   if (padding > 2 || symbols % 4 == 1) return std::nullopt;
   if (padding > 0 && (symbols + padding) % 4 != 0) return std::nullopt;
+  out.resize(static_cast<size_t>(w - out.data()));
   return out;
 }
 

@@ -1,0 +1,95 @@
+// LiteralSet: finds which of many literal byte patterns occur in a text, in one pass.
+//
+// Used to test every blockpage body pattern (OONI's table has ~1,400) against each
+// response body. A filter over the first bytes of every pattern decides, at each
+// position of the text, whether any pattern can start there: first the two bytes at the
+// position against an 8 KiB table of the patterns' first two bytes; then the eight bytes at the
+// position (four for patterns of 4-7 bytes) are hashed into a 2^20-bit bitmap
+// (128 KiB, cache-resident), and only on a hit is the exact prefix looked up and the
+// candidate patterns compared. Eight bytes keep common HTML openings ("<title>",
+// "<html><") from hitting on every page. The scan costs a load, a multiply and a bit
+// test per byte, whatever the number of patterns. Patterns shorter than four bytes are
+// searched with plain scans (OONI's tables have none in bodies today).
+//
+// Thread-safety: build once; FindAll() is const and safe from many threads (callers
+// pass their own scratch vector).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace vigil::analysis {
+
+class LiteralSet {
+ public:
+  // Empty patterns are ignored. Pattern ids are indices into `patterns`.
+  explicit LiteralSet(std::vector<std::string> patterns);
+
+  // Calls on_match(pattern_id) once for each distinct pattern found in text. `seen` is
+  // scratch space the caller keeps between calls to avoid allocations.
+  template <typename F>
+  void FindAll(std::string_view text, std::vector<uint8_t>& seen, F on_match) const {
+    seen.assign(patterns_.size(), 0);
+    auto report = [&](uint32_t id) {
+      if (!seen[id]) {
+        seen[id] = 1;
+        on_match(id);
+      }
+    };
+    for (uint32_t id : short_patterns_) {
+      if (text.find(patterns_[id]) != std::string_view::npos) report(id);
+    }
+    const char* p = text.data();
+    const size_t n = text.size();
+    for (size_t i = 0; i + 4 <= n; ++i) {
+      // Stage 1: can any pattern start with these two bytes? (8 KiB table, in L1.)
+      uint16_t pair;
+      std::memcpy(&pair, p + i, 2);
+      if ((first_pair_[pair >> 6] >> (pair & 63) & 1) == 0) continue;
+      // Stage 2: the exact 4- or 8-byte prefix, through a sparse bitmap, then a map.
+      if (!short_prefix_.empty()) {
+        uint32_t word4;
+        std::memcpy(&word4, p + i, 4);
+        uint32_t h = Hash(word4);
+        if (bitmap4_[h >> 6] >> (h & 63) & 1) {
+          if (auto it = short_prefix_.find(word4); it != short_prefix_.end()) Verify(it->second, text, i, report);
+        }
+      }
+      if (i + 8 > n) continue;
+      uint64_t word8;
+      std::memcpy(&word8, p + i, 8);
+      uint32_t h = Hash(word8);
+      if ((bitmap8_[h >> 6] >> (h & 63) & 1) == 0) continue;
+      if (auto it = long_prefix_.find(word8); it != long_prefix_.end()) Verify(it->second, text, i, report);
+    }
+  }
+
+  size_t size() const { return patterns_.size(); }
+
+ private:
+  static constexpr int kBits = 20;
+  static uint32_t Hash(uint32_t word) { return (word * 0x9E3779B1u) >> (32 - kBits); }
+  static uint32_t Hash(uint64_t word) {
+    return static_cast<uint32_t>((word * 0x9E3779B97F4A7C15ull) >> (64 - kBits));
+  }
+  template <typename R>
+  void Verify(const std::vector<uint32_t>& ids, std::string_view text, size_t i, R& report) const {
+    for (uint32_t id : ids) {
+      const std::string& pat = patterns_[id];
+      if (pat.size() <= text.size() - i && std::memcmp(text.data() + i, pat.data(), pat.size()) == 0) report(id);
+    }
+  }
+
+  std::vector<std::string> patterns_;
+  std::vector<uint64_t> first_pair_;  // 2^16 bits: first two bytes of some pattern
+  std::vector<uint64_t> bitmap4_, bitmap8_;
+  std::unordered_map<uint32_t, std::vector<uint32_t>> short_prefix_;  // 4-7 bytes
+  std::unordered_map<uint64_t, std::vector<uint32_t>> long_prefix_;   // 8+ bytes
+  std::vector<uint32_t> short_patterns_;                              // 1-3 bytes
+};
+
+}  // namespace vigil::analysis
