@@ -14,6 +14,7 @@
 
 #include "analysis/fingerprints.h"
 #include "core/failure.h"
+#include "core/json_read.h"
 #include "core/json_writer.h"
 #include "core/terminal.h"
 #include "geo/geo_db.h"
@@ -120,7 +121,8 @@ std::string DefaultOutboxPath() {
   return std::string(home != nullptr ? home : ".") + "/.local/share/vigil/outbox.sqlite";
 }
 
-Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& c) {
+Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& config) {
+  ProbeRunConfig c = config;
   auto outbox_or = Outbox::Open(c.outbox_path);
   if (!outbox_or) return tl::unexpected(outbox_or.error());
   Outbox& outbox = **outbox_or;
@@ -134,6 +136,19 @@ Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& c) {
                   "no unfinished run to resume in " + c.outbox_path);
     }
     summary.run_id = (*latest)->first;
+    // Settings the interrupted run was started with fill in what this invocation leaves out.
+    simdjson::dom::parser parser;
+    json::Element saved;
+    if (parser.parse((*latest)->second).get(saved) == simdjson::SUCCESS) {
+      if (auto o = json::AsObject(saved)) {
+        auto helper = json::StringField(*o, "helper");
+        if (c.helper_url.empty() && helper) c.helper_url = std::string(*helper);
+        auto cc = json::StringField(*o, "probe_cc");
+        if (c.cc == "ZZ" && cc) c.cc = std::string(*cc);
+        auto asn = json::StringField(*o, "probe_asn");
+        if (c.asn == "AS0" && asn) c.asn = std::string(*asn);
+      }
+    }
   } else {
     std::vector<PlannedItem> plan;
     for (const auto& in : c.inputs) plan.push_back({0, "web_connectivity", in.url});

@@ -22,7 +22,9 @@ namespace vigil::probe {
 struct ProbeRunConfig {
   std::vector<TestInput> inputs;            // web_connectivity inputs
   std::vector<std::string> platform_tests;  // whatsapp, telegram, signal, facebook_messenger
-  bool resume = false;                      // continue the newest unfinished run instead
+  // Continue the newest unfinished run instead; its saved helper URL, probe_cc and probe_asn
+  // apply unless given here.
+  bool resume = false;
 
   std::string outbox_path;
   std::string out_path;  // JSONL export of the run; empty for none
