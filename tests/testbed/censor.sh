@@ -26,9 +26,10 @@ tb_censor_apply() {
   # RST on the TLS SNI: the server name appears in clear in the ClientHello.
   "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 443 -m string --algo bm \
     --string "snirst.$TB_DOMAIN" -j REJECT --reject-with tcp-reset
-  # Transparent HTTP blockpage: port 80 of one site is redirected to the blockpage server.
+  # Transparent HTTP blockpage: port 80 of one site is redirected to the censor's middlebox,
+  # which answers every request with its blockpage.
   "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "${TB_SITE_IP[blockpage]}" --dport 80 \
-    -j DNAT --to-destination "$TB_BLOCKPAGE_IP:80"
+    -j DNAT --to-destination "$TB_MIDDLEBOX_IP:80"
   # Platforms: the "blocked" stand-ins of WhatsApp's endpoints and Telegram's data centres.
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[wa-blocked]}" -j REJECT --reject-with tcp-reset
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-1]}" -j DROP
@@ -41,7 +42,7 @@ tb_censor_apply() {
         7) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j DROP ;;
         8) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j REJECT --reject-with tcp-reset ;;
         9) "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "10.231.3.$n" --dport 80 \
-             -j DNAT --to-destination "$TB_BLOCKPAGE_IP:80" ;;
+             -j DNAT --to-destination "$TB_MIDDLEBOX_IP:80" ;;
       esac
     done
     "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 80 -m string --algo bm --icase \

@@ -28,7 +28,8 @@ TB_ISP_INET_SIDE=10.231.2.1
 TB_AUTH_DNS=10.231.2.2             # authoritative dnsmasq ("the internet's" DNS)
 TB_HELPER_IP=10.231.2.5
 TB_HELPER_PORT=8080
-TB_BLOCKPAGE_IP=10.231.2.6
+TB_BLOCKPAGE_IP=10.231.2.6          # nginx blockpage server (target of the lying resolver)
+TB_MIDDLEBOX_IP=10.231.2.7          # the censor's transparent-proxy blockpage (tb_hostile)
 # A real OONI DNS fingerprint (data/fingerprints/fingerprints_dns.csv): ooni.ru_90, scope isp,
 # expected country RU. Assigned to the blockpage server inside inet only.
 TB_FP_DNS_NAME=ooni.ru_90
@@ -170,7 +171,7 @@ tb_make_namespaces() {
   ip -n "$TB_NS_INET" addr add "$TB_AUTH_DNS/24" dev n0
   ip -n "$TB_NS_INET" link set n0 up
   local name ip n
-  for ip in $TB_HELPER_IP $TB_BLOCKPAGE_IP "${TB_SITE_IP[@]}"; do
+  for ip in $TB_HELPER_IP $TB_BLOCKPAGE_IP $TB_MIDDLEBOX_IP "${TB_SITE_IP[@]}"; do
     ip -n "$TB_NS_INET" addr add "$ip/32" dev n0
   done
   ip -n "$TB_NS_INET" addr add "$TB_FP_DNS_IP/32" dev n0
@@ -184,8 +185,11 @@ tb_make_namespaces() {
   ip -n "$TB_NS_ISP" route add "$TB_FP_DNS_IP/32" via "$TB_AUTH_DNS"
   ip -n "$TB_NS_INET" route add 10.231.1.0/24 via "$TB_ISP_INET_SIDE"
   tb_isp sysctl -qw net.ipv4.ip_forward=1
-  # Hosts outside 10.231.2.0/24 that nobody serves answer fast with an ICMP error.
-  tb_isp iptables -A FORWARD -d 10.231.200.0/24 -j REJECT --reject-with icmp-host-unreachable
+  # The hostile resolver's answers (10.231.200.0/22): nobody serves them and the ISP refuses
+  # them with a RST (ICMP errors would be rate-limited, making the time taken random).
+  ip -n "$TB_NS_ISP" route add 10.231.200.0/22 via "$TB_AUTH_DNS"
+  tb_isp iptables -A FORWARD -i i0 -p tcp -d 10.231.200.0/22 -j REJECT --reject-with tcp-reset
+  tb_isp iptables -A FORWARD -i i0 -d 10.231.200.0/22 -j DROP
   # The client's system resolver (getaddrinfo) is the ISP's resolver: ip netns exec
   # bind-mounts /etc/netns/<ns>/resolv.conf over /etc/resolv.conf.
   mkdir -p "/etc/netns/$TB_NS_CLIENT" "/etc/netns/$TB_NS_INET"
@@ -274,11 +278,14 @@ http {
   ssl_certificate $pki/server.pem;
   ssl_certificate_key $pki/server.key;
 
-  # The blockpage server, on its own address and on the DNS fingerprint's address.
+  # The blockpage server, on its own address and on the DNS fingerprint's address. Like a
+  # censor's middlebox it answers with its own headers, not the site's.
   server {
     listen $TB_BLOCKPAGE_IP:80; listen $TB_BLOCKPAGE_IP:443 ssl;
     listen $TB_FP_DNS_IP:80; listen $TB_FP_DNS_IP:443 ssl;
     root $w/blockpage;
+    etag off;
+    add_header X-Filter-Notice "blocked by court order" always;
     location / { try_files /index.html =404; }
   }
   # The websites: all serve the same newspaper (/big: a large body for the speed figure).
@@ -293,6 +300,12 @@ $site_listen
 $(tb_redirect_server redir1 "http://redir2.$TB_DOMAIN/hop2")
 $(tb_redirect_server redir2 "https://www.$TB_DOMAIN/final")
 $(tb_redirect_server redir-rst "http://hostrst.$TB_DOMAIN/")
+  # WhatsApp Web over http redirects to https, as the whatsapp test expects.
+  server {
+    listen ${TB_SITE_IP[wa-web]}:80;
+    server_name web.whatsapp.com;
+    location / { return 302 https://web.whatsapp.com/; }
+  }
 }
 EOF
   mkdir -p "$TB_DIR/nginx-tmp"
@@ -335,6 +348,8 @@ tb_start_servers() {
   tb_bg hostile-body "$TB_NS_INET" "$t/tb_hostile" endless-body "${TB_SITE_IP[hostile-body]}:80"
   tb_bg hostile-trickle "$TB_NS_INET" "$t/tb_hostile" trickle "${TB_SITE_IP[hostile-trickle]}:80"
   tb_bg hostile-tls "$TB_NS_INET" "$t/tb_hostile" tls-garbage "${TB_SITE_IP[hostile-tls]}:443"
+  tb_bg middlebox "$TB_NS_INET" "$t/tb_hostile" middlebox "$TB_MIDDLEBOX_IP:80" \
+    "$TB_DIR/www/blockpage/index.html"
   # Racing DNS injector on the ISP: forged answers for inject.vigil.test (see tb_hostile.cc).
   tb_bg injector "$TB_NS_ISP" "$t/tb_hostile" dns-inject "$TB_ISP_CLIENT_SIDE" \
     "inject.$TB_DOMAIN" "$TB_FP_DNS_IP"

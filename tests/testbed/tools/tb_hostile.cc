@@ -8,6 +8,8 @@
 //   tb_hostile endless-body ADDR:PORT        HTTP: a valid header, then a body that never ends
 //   tb_hostile trickle ADDR:PORT             HTTP: a valid response, one byte a second
 //   tb_hostile tls-garbage ADDR:PORT         TCP: random bytes where a TLS ServerHello belongs
+//   tb_hostile middlebox ADDR:PORT FILE      HTTP: a censor's injected blockpage, as middleboxes
+//                                            send it (minimal header, FILE as body, close)
 //   tb_hostile dns-inject LOCAL_IP NAME IP   On the ISP: for every A query for NAME sent to
 //                                            LOCAL_IP:53, send a forged answer (IP) at once,
 //                                            racing the real resolver's answer
@@ -164,6 +166,23 @@ void TlsGarbage(int fd) {
   }
 }
 
+void MiddleboxPage(int fd, const std::string& body) {
+  SwallowRequest(fd);
+  WriteAll(fd, "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + body);
+  shutdown(fd, SHUT_WR);
+}
+
+std::string ReadFile(const char* path) {
+  std::string out;
+  if (FILE* f = std::fopen(path, "rb")) {
+    char buf[4096];
+    std::size_t n;
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && out.size() < (1u << 20)) out.append(buf, n);
+    std::fclose(f);
+  }
+  return out;
+}
+
 // Parses the question of a DNS query: (lower-case name, qtype, end offset). nullopt if malformed.
 struct Question {
   std::string name;
@@ -218,7 +237,8 @@ std::string BuildAnswer(const uint8_t* p, const Question& q, const std::vector<u
   int fd = Listen(sa, SOCK_DGRAM);
   std::vector<uint32_t> addrs;
   // 10.231.200.0/22: routed to the ISP, which answers host-unreachable at once.
-  for (int i = 0; i < count; ++i) addrs.push_back(((10u << 24) | (231u << 16) | (200u << 8)) + static_cast<uint32_t>(i));
+  const uint32_t base = (10u << 24) | (231u << 16) | (200u << 8);
+  for (int i = 0; i < count; ++i) addrs.push_back(base + static_cast<uint32_t>(i));
   for (;;) {
     uint8_t buf[1500];
     sockaddr_in peer{};
@@ -278,6 +298,7 @@ int Usage() {
   std::fprintf(stderr,
                "usage: tb_hostile dns-many ADDR:PORT COUNT | endless-header ADDR:PORT |\n"
                "       endless-body ADDR:PORT | trickle ADDR:PORT | tls-garbage ADDR:PORT |\n"
+               "       middlebox ADDR:PORT FILE |\n"
                "       dns-inject LOCAL_IP NAME FORGED_IP\n");
   return 2;
 }
@@ -304,5 +325,14 @@ int main(int argc, char** argv) {
   if (mode == "endless-body") ServeTcp(*ep, EndlessBody);
   if (mode == "trickle") ServeTcp(*ep, Trickle);
   if (mode == "tls-garbage") ServeTcp(*ep, TlsGarbage);
+  if (mode == "middlebox") {
+    if (argc != 4) return Usage();
+    std::string page = ReadFile(argv[3]);
+    if (page.empty()) {
+      std::fprintf(stderr, "tb_hostile: cannot read %s\n", argv[3]);
+      return 1;
+    }
+    ServeTcp(*ep, [page](int fd) { MiddleboxPage(fd, page); });
+  }
   return Usage();
 }
