@@ -2,6 +2,9 @@
 
 #include <sqlite3.h>
 
+#include <filesystem>
+#include <system_error>
+
 #include <fmt/format.h>
 
 #include "core/failure.h"
@@ -94,6 +97,10 @@ Result<bool> Outbox::Exec(const char* sql) {
 }
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
+  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);  // a failure shows when opening
+  }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,
                                  SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,

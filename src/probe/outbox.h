@@ -57,7 +57,8 @@ struct RunCounts {
 
 class Outbox {
  public:
-  // Opens (creating when needed) the outbox at `path`. io_error when it cannot be opened.
+  // Opens (creating it and its folder when needed) the outbox at `path`. io_error when it
+  // cannot be opened.
   static Result<std::unique_ptr<Outbox>> Open(const std::string& path);
   ~Outbox();
   Outbox(const Outbox&) = delete;

@@ -65,7 +65,7 @@ TEST(Outbox, CommitsEachItemExactlyOnceAndResumesThePending) {
 }
 
 TEST(Outbox, FailsClearlyOnAnUnopenablePath) {
-  auto o = Outbox::Open("/nonexistent-dir/x/outbox.sqlite");
+  auto o = Outbox::Open("/proc/vigil-cannot-create/outbox.sqlite");
   ASSERT_FALSE(o.has_value());
   EXPECT_EQ(o.error().failure, "io_error");
 }
