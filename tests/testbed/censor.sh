@@ -8,9 +8,16 @@ tb_censor_dns_rules() {
   echo "--address=/nxdomain.$TB_DOMAIN/"
   # Lying resolver: the name resolves to the blockpage server's fingerprinted address.
   echo "--address=/dnslie.$TB_DOMAIN/$TB_FP_DNS_IP"
-  # Benchmark: whole families of names.
-  echo "--address=/nx.bench.$TB_DOMAIN/"
-  echo "--address=/lie.bench.$TB_DOMAIN/$TB_FP_DNS_IP"
+  # Benchmark hosts (bench/probe.sh): see tb_bench_technique.
+  if [ "$TB_BENCH_HOSTS" -gt 0 ]; then
+    local n
+    for n in $(seq 1 "$TB_BENCH_HOSTS"); do
+      case $(tb_bench_technique "$n") in
+        nxdomain) echo "--address=/bench-$n.$TB_DOMAIN/" ;;
+        dnslie) echo "--address=/bench-$n.$TB_DOMAIN/$TB_FP_DNS_IP" ;;
+      esac
+    done
+  fi
 }
 
 # iptables rules in the ISP namespace (forwarded traffic from the client).
@@ -34,18 +41,35 @@ tb_censor_apply() {
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[wa-blocked]}" -j REJECT --reject-with tcp-reset
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-1]}" -j DROP
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-2]}" -j DROP
-  # Benchmark techniques (bench/probe.sh): addresses 10.231.3.N; see tb_bench_* there.
+  # Benchmark hosts (bench/probe.sh): addresses 10.231.3.N.
   if [ "$TB_BENCH_HOSTS" -gt 0 ]; then
     local n
     for n in $(seq 1 "$TB_BENCH_HOSTS"); do
-      case $((n % 10)) in
-        7) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j DROP ;;
-        8) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j REJECT --reject-with tcp-reset ;;
-        9) "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "10.231.3.$n" --dport 80 \
-             -j DNAT --to-destination "$TB_MIDDLEBOX_IP:80" ;;
+      case $(tb_bench_technique "$n") in
+        tcpdrop) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j DROP ;;
+        tcprst) "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "10.231.3.$n" -j REJECT --reject-with tcp-reset ;;
+        blockpage) "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "10.231.3.$n" --dport 80 \
+                     -j DNAT --to-destination "$TB_MIDDLEBOX_IP:80" ;;
+        snirst) "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 443 -m string --algo bm \
+                  --string "bench-$n.$TB_DOMAIN" -j REJECT --reject-with tcp-reset ;;
       esac
     done
-    "${ipt[@]}" -A FORWARD -i i0 -p tcp --dport 80 -m string --algo bm --icase \
-      --string "/rst-keyword" -j REJECT --reject-with tcp-reset
   fi
+}
+
+# The technique that blocks benchmark host N (bench-N.vigil.test): hosts whose last digit is
+# 7, 8 or 9 (30%) are blocked, by DNS NXDOMAIN or a lying resolver (7), a dropped connect, that
+# is a timeout, or a refused one (8), a transparent blockpage or an SNI reset (9), alternating
+# with the tens digit; the others are left alone.
+tb_bench_technique() {
+  local odd=$((($1 / 10) % 2))
+  case "$(($1 % 10))$odd" in
+    70) echo nxdomain ;;
+    71) echo dnslie ;;
+    80) echo tcpdrop ;;
+    81) echo tcprst ;;
+    90) echo blockpage ;;
+    91) echo snirst ;;
+    *) echo none ;;
+  esac
 }

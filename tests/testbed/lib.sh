@@ -214,6 +214,14 @@ tb_make_pki() {
   printf 'subjectAltName=%s\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' "$sans" >"$d/ext.cnf"
   openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
     -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null || tb_die "openssl: cannot sign"
+  # The censor's blockpage server has a certificate for its own name only, as a real one would:
+  # a probe sent there by a lying resolver fails TLS verification for the site it asked for.
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=blocked.isp.test" \
+    -keyout "$d/blockpage.key" -out "$d/blockpage.csr" 2>/dev/null || tb_die "openssl: cannot make a key"
+  printf 'subjectAltName=DNS:blocked.isp.test\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n' \
+    >"$d/blockpage-ext.cnf"
+  openssl x509 -req -in "$d/blockpage.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 2 -extfile "$d/blockpage-ext.cnf" -out "$d/blockpage.pem" 2>/dev/null || tb_die "openssl: cannot sign"
   TB_CA="$d/ca.pem"
 }
 
@@ -284,6 +292,8 @@ http {
     listen $TB_BLOCKPAGE_IP:80; listen $TB_BLOCKPAGE_IP:443 ssl;
     listen $TB_FP_DNS_IP:80; listen $TB_FP_DNS_IP:443 ssl;
     root $w/blockpage;
+    ssl_certificate $pki/blockpage.pem;
+    ssl_certificate_key $pki/blockpage.key;
     etag off;
     add_header X-Filter-Notice "blocked by court order" always;
     location / { try_files /index.html =404; }
@@ -396,12 +406,16 @@ tb_setup() {
 tb_probe() {
   local out="$1"; shift
   local stats="$out.stats"
-  set +e
+  # In the background with `wait`, so a signal runs the teardown trap at once.
   tb_client "$TB_TOOLS/tb_measure" "${TB_PROBE_LIMIT:-120}" "$stats" -- "$VIGIL" probe run \
     --helper "http://$TB_HELPER_IP:$TB_HELPER_PORT/" \
     --resolver "${TB_RESOLVER:-$TB_ISP_CLIENT_SIDE:53}" \
     --ca-file "$TB_CA" --outbox "$out.outbox.sqlite" --out "$out" "$@" \
-    >"$out.stdout" 2>"$out.stderr"
+    >"$out.stdout" 2>"$out.stderr" &
+  local pid=$!
+  TB_PIDS+=("$pid")
+  set +e
+  wait "$pid"
   TB_PROBE_RC=$?
   set -e
   TB_PROBE_MS=$(sed -n 's/.*wall_ms=\([0-9]*\).*/\1/p' "$stats")

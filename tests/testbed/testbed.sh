@@ -106,6 +106,11 @@ scenario_dns_lie() {
   expect_verdict dns false
   expect_confirmed "$TB_FP_DNS_NAME"
   expect m "[.test_keys.queries[].answers[]?.ipv4] | index(\"$TB_FP_DNS_IP\") != null" true
+  # Over HTTPS the blockpage server cannot prove it is the site.
+  run_probe lie-https --input "$(url https dnslie)" --cc "$TB_FP_DNS_CC"
+  expect_verdict dns false
+  expect_confirmed "$TB_FP_DNS_NAME"
+  expect_failure '^ssl_invalid_hostname$'
 }
 
 # The injector in the ISP namespace answers first with the fingerprint address; dnsmasq's real

@@ -5,16 +5,25 @@
 //
 // Writes to STATS_FILE one line: "wall_ms=N max_rss_kb=N status=N timed_out=0|1". When the
 // deadline passes the command gets SIGTERM, then SIGKILL 5 s later. Exits with the command's
-// exit status (128+signal when it was killed).
+// exit status (128+signal when it was killed). SIGTERM and SIGINT sent to tb_measure are passed
+// on to the command, so a testbed torn down early does not leave it running.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+namespace {
+volatile sig_atomic_t g_child = 0;
+void Forward(int sig) {
+  if (g_child > 0) kill(g_child, sig);
+}
+}  // namespace
 
 int main(int argc, char** argv) {
   if (argc < 5 || std::strcmp(argv[3], "--") != 0) {
@@ -34,12 +43,16 @@ int main(int argc, char** argv) {
     std::perror("tb_measure: exec");
     _exit(127);
   }
+  g_child = child;
+  signal(SIGTERM, Forward);
+  signal(SIGINT, Forward);
   bool timed_out = false;
   int status = 0;
   rusage usage{};
   for (;;) {
     pid_t r = wait4(child, &status, WNOHANG, &usage);
     if (r == child) break;
+    if (r < 0 && errno == EINTR) continue;
     if (r < 0) {
       std::perror("tb_measure: wait4");
       return 2;
