@@ -87,11 +87,42 @@ class Queue {
   bool closed_ = false;
 };
 
+// Batch text buffers, recycled so each is allocated (and page-faulted) once per run.
+class BufferPool {
+ public:
+  explicit BufferPool(size_t reserve) : reserve_(reserve) {}
+  std::string Take() {
+    {
+      std::lock_guard lock(mu_);
+      if (!free_.empty()) {
+        std::string s = std::move(free_.back());
+        free_.pop_back();
+        return s;
+      }
+    }
+    std::string s;
+    s.reserve(reserve_);
+    return s;
+  }
+  void Give(std::string&& s) {
+    s.clear();
+    std::lock_guard lock(mu_);
+    free_.push_back(std::move(s));
+  }
+
+ private:
+  size_t reserve_;
+  std::mutex mu_;
+  std::vector<std::string> free_;
+};
+
 // Reads every input and calls emit(batch) for each full batch (and the last one).
 class Cutter {
  public:
-  Cutter(const BatchOptions& o, std::function<bool(Batch&&)> emit)
-      : options_(o), emit_(std::move(emit)) {}
+  Cutter(const BatchOptions& o, BufferPool& pool, std::function<bool(Batch&&)> emit)
+      : options_(o), pool_(pool), emit_(std::move(emit)) {
+    current_.text = pool_.Take();
+  }
 
   void Run() {
     for (size_t f = 0; f < options_.inputs.size() && !stop_; ++f) ReadFile(f);
@@ -106,6 +137,7 @@ class Cutter {
     current_.bytes_read = bytes_before_ + (reader_ ? reader_->bytes_consumed() : 0);
     if (!emit_(std::move(current_))) stop_ = true;
     current_ = Batch{};
+    current_.text = pool_.Take();
   }
 
   void ReadError(std::string where, std::string message) {
@@ -198,6 +230,7 @@ class Cutter {
   }
 
   const BatchOptions& options_;
+  BufferPool& pool_;
   std::function<bool(Batch&&)> emit_;
   Batch current_;
   std::unique_ptr<LineReader> reader_;
@@ -207,6 +240,7 @@ class Cutter {
 };
 
 void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
+  if (o.write_json) b.json.reserve(b.items.size() * 512);
   for (size_t i = 0; i < b.items.size(); ++i) {
     const auto& item = b.items[i];
     auto r = analyzer.Analyze(std::string_view(b.text.data() + item.offset, item.size), true);
@@ -237,8 +271,6 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
     }
     if (o.keep_records) b.records.push_back(std::move(*r));
   }
-  b.text.clear();
-  b.text.shrink_to_fit();
 }
 
 }  // namespace
@@ -247,7 +279,10 @@ Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisCont
                                  BatchSink& sink) {
   BatchStats stats;
   std::optional<Error> fatal;
+  // Lines can be longer than a batch; the reserve covers the common case.
+  BufferPool pool(options.batch_bytes + (options.batch_bytes >> 2));
   auto deliver = [&](Batch& b) {
+    pool.Give(std::move(b.text));
     for (const auto& [where, message] : b.read_errors) {
       sink.Error(where, message);
       ++stats.errors;
@@ -269,7 +304,7 @@ Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisCont
 
   if (options.jobs <= 1) {
     Analyzer analyzer(ctx);
-    Cutter cutter(options, [&](Batch&& b) {
+    Cutter cutter(options, pool, [&](Batch&& b) {
       AnalyzeBatch(b, analyzer, options);
       return deliver(b);
     });
@@ -299,7 +334,7 @@ Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisCont
     }
     // Bound the number of finished-but-undelivered batches so memory stays constant.
     std::thread reader([&] {
-      Cutter cutter(options, [&](Batch&& b) {
+      Cutter cutter(options, pool, [&](Batch&& b) {
         {
           std::unique_lock lock(done_mu);
           done_cv.wait(lock, [&] { return done.size() < 2 * jobs + 2 || stop; });

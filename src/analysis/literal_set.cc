@@ -4,8 +4,7 @@ namespace vigil::analysis {
 
 LiteralSet::LiteralSet(std::vector<std::string> patterns)
     : patterns_(std::move(patterns)),
-      first_pair_((size_t{1} << 16) / 64, 0),
-      bitmap4_((size_t{1} << kBits) / 64, 0),
+      first4_((size_t{1} << kBits4) / 64, 0),
       bitmap8_((size_t{1} << kBits) / 64, 0) {
   for (uint32_t id = 0; id < patterns_.size(); ++id) {
     const std::string& p = patterns_[id];
@@ -14,15 +13,12 @@ LiteralSet::LiteralSet(std::vector<std::string> patterns)
       short_patterns_.push_back(id);
       continue;
     }
-    uint16_t pair;
-    std::memcpy(&pair, p.data(), 2);
-    first_pair_[pair >> 6] |= uint64_t{1} << (pair & 63);
+    uint32_t word4;
+    std::memcpy(&word4, p.data(), 4);
+    uint32_t h4 = Hash4(word4);
+    first4_[h4 >> 6] |= uint64_t{1} << (h4 & 63);
     if (p.size() < 8) {
-      uint32_t word;
-      std::memcpy(&word, p.data(), 4);
-      uint32_t h = Hash(word);
-      bitmap4_[h >> 6] |= uint64_t{1} << (h & 63);
-      short_prefix_[word].push_back(id);
+      short_prefix_[word4].push_back(id);
     } else {
       uint64_t word;
       std::memcpy(&word, p.data(), 8);

@@ -2,13 +2,13 @@
 //
 // Used to test every blockpage body pattern (OONI's table has ~1,400) against each
 // response body. A filter over the first bytes of every pattern decides, at each
-// position of the text, whether any pattern can start there: first the two bytes at the
-// position against an 8 KiB table of the patterns' first two bytes; then the eight bytes at the
-// position (four for patterns of 4-7 bytes) are hashed into a 2^20-bit bitmap
-// (128 KiB, cache-resident), and only on a hit is the exact prefix looked up and the
-// candidate patterns compared. Eight bytes keep common HTML openings ("<title>",
-// "<html><") from hitting on every page. The scan costs a load, a multiply and a bit
-// test per byte, whatever the number of patterns. Patterns shorter than four bytes are
+// position of the text, whether any pattern can start there: first the four bytes at
+// the position are hashed into a 2^18-bit bitmap of the patterns' first four bytes
+// (32 KiB, resident in L1); on a hit, the eight bytes at the position go through a
+// 2^20-bit bitmap of the longer patterns' first eight bytes, and only then is the exact
+// prefix looked up and the candidates compared. Eight bytes keep common HTML openings
+// ("<title>", "<html><") from reaching the comparisons on every page. The scan costs a
+// load, a multiply and a bit test per byte, whatever the number of patterns. Patterns shorter than four bytes are
 // searched with plain scans (OONI's tables have none in bodies today).
 //
 // Thread-safety: build once; FindAll() is const and safe from many threads (callers
@@ -46,18 +46,14 @@ class LiteralSet {
     const char* p = text.data();
     const size_t n = text.size();
     for (size_t i = 0; i + 4 <= n; ++i) {
-      // Stage 1: can any pattern start with these two bytes? (8 KiB table, in L1.)
-      uint16_t pair;
-      std::memcpy(&pair, p + i, 2);
-      if ((first_pair_[pair >> 6] >> (pair & 63) & 1) == 0) continue;
-      // Stage 2: the exact 4- or 8-byte prefix, through a sparse bitmap, then a map.
+      // Stage 1: can any pattern start with these four bytes? (32 KiB bitmap, in L1.)
+      uint32_t word4;
+      std::memcpy(&word4, p + i, 4);
+      uint32_t h1 = Hash4(word4);
+      if ((first4_[h1 >> 6] >> (h1 & 63) & 1) == 0) continue;
+      // Stage 2: the exact prefix: 4 bytes for short patterns, 8 for the others.
       if (!short_prefix_.empty()) {
-        uint32_t word4;
-        std::memcpy(&word4, p + i, 4);
-        uint32_t h = Hash(word4);
-        if (bitmap4_[h >> 6] >> (h & 63) & 1) {
-          if (auto it = short_prefix_.find(word4); it != short_prefix_.end()) Verify(it->second, text, i, report);
-        }
+        if (auto it = short_prefix_.find(word4); it != short_prefix_.end()) Verify(it->second, text, i, report);
       }
       if (i + 8 > n) continue;
       uint64_t word8;
@@ -71,8 +67,9 @@ class LiteralSet {
   size_t size() const { return patterns_.size(); }
 
  private:
-  static constexpr int kBits = 20;
-  static uint32_t Hash(uint32_t word) { return (word * 0x9E3779B1u) >> (32 - kBits); }
+  static constexpr int kBits = 20;   // second-stage bitmap: 128 KiB
+  static constexpr int kBits4 = 18;  // first-stage bitmap: 32 KiB, fits L1
+  static uint32_t Hash4(uint32_t word) { return (word * 0x9E3779B1u) >> (32 - kBits4); }
   static uint32_t Hash(uint64_t word) {
     return static_cast<uint32_t>((word * 0x9E3779B97F4A7C15ull) >> (64 - kBits));
   }
@@ -85,8 +82,8 @@ class LiteralSet {
   }
 
   std::vector<std::string> patterns_;
-  std::vector<uint64_t> first_pair_;  // 2^16 bits: first two bytes of some pattern
-  std::vector<uint64_t> bitmap4_, bitmap8_;
+  std::vector<uint64_t> first4_;   // hashed first four bytes of every pattern
+  std::vector<uint64_t> bitmap8_;  // hashed first eight bytes of the patterns of 8+ bytes
   std::unordered_map<uint32_t, std::vector<uint32_t>> short_prefix_;  // 4-7 bytes
   std::unordered_map<uint64_t, std::vector<uint32_t>> long_prefix_;   // 8+ bytes
   std::vector<uint32_t> short_patterns_;                              // 1-3 bytes
