@@ -91,7 +91,9 @@ function optStr(v: unknown): string | null {
 // deno-lint-ignore no-explicit-any
 export function normalizeRow(r: any): MeasurementRow {
   const v = r.verdict && typeof r.verdict === "object" ? r.verdict : r;
-  const blocking = v.blocking === false || v.blocking === "false" ? false : optStr(v.blocking);
+  // Vigil's server puts the blocking type where OONI's fastpath does: scores.analysis.blocking_type.
+  const b = v.blocking ?? r.scores?.analysis?.blocking_type ?? null;
+  const blocking = b === false || b === "false" ? false : optStr(b);
   return {
     measurement_uid: String(r.measurement_uid ?? ""),
     report_id: String(r.report_id ?? ""),
@@ -106,8 +108,8 @@ export function normalizeRow(r: any): MeasurementRow {
     failure: optBool(r.failure ?? v.failure),
     blocking,
     accessible: optBool(v.accessible),
-    why: optStr(v.why),
-    fingerprint: optStr(v.fingerprint),
+    why: optStr(v.why ?? r.scores?.analysis?.why),
+    fingerprint: optStr(v.fingerprint ?? r.scores?.analysis?.fingerprint),
     category_code: optStr(r.category_code),
   };
 }
@@ -171,9 +173,9 @@ export async function measurementRow(uid: string, raw: any, signal?: AbortSignal
   if (raw.probe_asn) p.probe_asn = asnText(raw.probe_asn);
   if (typeof raw.input === "string" && raw.input) p.input = raw.input;
   if (t) {
-    p.since = t.replace(" ", "T").slice(0, 19);
+    p.since = t.replace(" ", "T").slice(0, 19) + "Z";
     const d = new Date(t.replace(" ", "T") + "Z");
-    if (!isNaN(d.getTime())) p.until = new Date(d.getTime() + 1000).toISOString().slice(0, 19);
+    if (!isNaN(d.getTime())) p.until = new Date(d.getTime() + 1000).toISOString().slice(0, 19) + "Z";
   }
   const page = await measurements(p, signal);
   return page.results.find((r) => r.measurement_uid === uid) ?? null;

@@ -15,7 +15,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   const category = q.get("category") ?? "";
   const since = q.get("since") ?? "";
   const until = q.get("until") ?? "";
-  const base: Params = { probe_cc: cc, since, until };
+  const base: Params = { probe_cc: cc, since, until: until ? nextDay(until) : "" };
   const filtered: Params = { ...base, category_code: category };
   document.title = `${countryName(cc)} — ${t("app.name")}`;
 
@@ -60,7 +60,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
         probe_cc: cc,
         ...(k.startsWith("@") ? { test_name: k.slice(1) } : { domain: k }),
         since: d,
-        until: nextDay(d),
+        until: d,
       }),
     }),
   );

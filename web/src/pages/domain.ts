@@ -12,7 +12,7 @@ import { nextDay } from "../lib/verdict";
 export async function render(root: HTMLElement, route: Route, signal: AbortSignal): Promise<void> {
   const domain = route.arg.toLowerCase();
   const q = route.query;
-  const p: Params = { domain, probe_cc: q.get("probe_cc") ?? "", since: q.get("since") ?? "", until: q.get("until") ?? "" };
+  const p: Params = { domain, probe_cc: q.get("probe_cc") ?? "", since: q.get("since") ?? "", until: q.get("until") ? nextDay(q.get("until")!) : "" };
   document.title = `${domain} — ${t("app.name")}`;
 
   const [byCountryDay, byNet, anomalies] = await Promise.all([
@@ -44,7 +44,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
       rowKey: (r) => String(r.probe_cc),
       rowHeader: t("common.country"),
       rowLabel: (k) => h("a", { href: countryHref(k) }, countryName(k)),
-      cellFilter: (k, d) => ({ probe_cc: k, domain, since: d, until: nextDay(d) }),
+      cellFilter: (k, d) => ({ probe_cc: k, domain, since: d, until: d }),
     }),
   );
   root.append(mSec);

@@ -5,6 +5,7 @@ import { fmtNum, t } from "../lib/i18n";
 import { measurementTable } from "../lib/mtable";
 import { navigate } from "../lib/nav";
 import { explorerHref, type Route } from "../lib/router";
+import { nextDay } from "../lib/verdict";
 
 const PAGE = 50;
 const FIELDS = ["probe_cc", "probe_asn", "test_name", "domain", "verdict", "since", "until"] as const;
@@ -25,7 +26,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
     test_name: values.test_name,
     domain: values.domain,
     since: values.since,
-    until: values.until,
+    until: values.until ? nextDay(values.until) : undefined,
     limit: PAGE,
     offset: (page - 1) * PAGE,
     order_by: "measurement_start_time",
