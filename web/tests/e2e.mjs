@@ -1,0 +1,307 @@
+#!/usr/bin/env node
+// Browser tests of the dashboard: `vigil serve` on a temporary store imported from the OONI sample,
+// Debian's Chromium driven by playwright-core. Every page in English and French shows real content,
+// filters/navigation/language switch work, no console errors, no request to any host but the server.
+// Screenshots: build/web-artifacts/<page>-<lang>.png. Exit 77 (skipped) when Chromium, `vigil serve`
+// or the front end's packages are missing.
+//
+//   VIGIL_BIN=build/debug/apps/vigil/vigil node web/tests/e2e.mjs
+import { spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const WEB = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const REPO = resolve(WEB, "..");
+const VIGIL = resolve(REPO, process.env.VIGIL_BIN ?? "build/debug/apps/vigil/vigil");
+const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
+const SAMPLE = join(REPO, "data/samples/ooni-sample.jsonl");
+const ARTIFACTS = resolve(REPO, process.env.VIGIL_WEB_ARTIFACTS ?? "build/web-artifacts");
+const SKIP = 77;
+
+function skip(why) {
+  console.log(`SKIP: ${why}`);
+  process.exit(SKIP);
+}
+if (!existsSync(CHROMIUM)) skip(`no Chromium at ${CHROMIUM} (apt-get install chromium)`);
+if (!existsSync(VIGIL)) skip(`no vigil binary at ${VIGIL} (set VIGIL_BIN)`);
+const help = spawnSync(VIGIL, ["--help"], { encoding: "utf8", timeout: 10_000 });
+if (!/^\s+serve\s/m.test(help.stdout ?? "")) skip(`${VIGIL} has no \`serve\` subcommand yet`);
+if (!/^\s+import\s/m.test(help.stdout ?? "")) skip(`${VIGIL} has no \`import\` subcommand`);
+if (!existsSync(join(WEB, "node_modules/playwright-core"))) skip("web/node_modules missing (run scripts/setup)");
+
+// Build the front end when dist/ is missing or older than a source file.
+function newest(dir) {
+  let t = 0;
+  for (const f of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, f.name);
+    t = Math.max(t, f.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return t;
+}
+const distIndex = join(WEB, "dist/index.html");
+const srcTime = Math.max(newest(join(WEB, "src")), statSync(join(WEB, "index.html")).mtimeMs, statSync(join(WEB, "vite.config.ts")).mtimeMs);
+if (!existsSync(distIndex) || statSync(distIndex).mtimeMs < srcTime) {
+  console.log("building web/dist");
+  const b = spawnSync("npm", ["run", "build"], { cwd: WEB, stdio: "inherit", timeout: 180_000 });
+  if (b.status !== 0) {
+    console.error("FAIL: npm run build");
+    process.exit(1);
+  }
+}
+
+const { chromium } = await import("playwright-core");
+
+const failures = [];
+let passed = 0;
+async function check(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    passed++;
+    console.log(`ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    failures.push(name);
+    console.log(`FAIL ${name}: ${e?.stack ?? e}`);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = createServer();
+    s.once("error", rej);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "vigil-e2e-"));
+const data = join(tmp, "data");
+let server = null;
+let browser = null;
+let serverLog = "";
+const cleanup = () => {
+  try {
+    server?.kill("SIGTERM");
+  } catch {}
+  rmSync(tmp, { recursive: true, force: true });
+};
+process.on("exit", cleanup);
+const hardTimeout = setTimeout(() => {
+  console.error("FAIL: e2e run exceeded 240 s");
+  process.exit(1);
+}, 240_000);
+hardTimeout.unref();
+
+try {
+  const imp = spawnSync(VIGIL, ["import", "ooni", SAMPLE, "--data", data], { encoding: "utf8", timeout: 60_000 });
+  if (imp.status !== 0) throw new Error(`vigil import failed (${imp.status}): ${imp.stderr}`);
+  const port = await freePort();
+  const origin = `http://127.0.0.1:${port}`;
+  server = spawn(VIGIL, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--web", join(WEB, "dist")], { stdio: ["ignore", "pipe", "pipe"] });
+  server.stdout.on("data", (d) => (serverLog += d));
+  server.stderr.on("data", (d) => (serverLog += d));
+  let up = false;
+  for (let i = 0; i < 100 && !up; i++) {
+    try {
+      up = (await fetch(`${origin}/api/v1/health`, { signal: AbortSignal.timeout(1000) })).ok;
+    } catch {}
+    if (!up) await new Promise((r) => setTimeout(r, 200));
+  }
+  if (!up) throw new Error(`vigil serve did not answer /api/v1/health in 20 s:\n${serverLog}`);
+  const api = async (path) => {
+    const r = await fetch(origin + path, { signal: AbortSignal.timeout(10_000) });
+    if (!r.ok) throw new Error(`${path}: ${r.status} ${await r.text()}`);
+    return r.json();
+  };
+
+  // Facts from the API that the pages must show.
+  const anomalies = (await api("/api/v1/measurements?probe_cc=IT&anomaly=true&limit=200")).results;
+  const dnsRow = anomalies.find((r) => r.scores?.analysis?.blocking_type === "dns" && r.input);
+  assert(dnsRow, "the store has no DNS-blocking anomaly in IT (import or verdicts changed?)");
+  const blockedDomain = new URL(dnsRow.input).hostname.toLowerCase();
+  const raw = await api(`/api/v1/raw_measurement?measurement_uid=${encodeURIComponent(dnsRow.measurement_uid)}`);
+  const dnsAnswer = (raw.test_keys?.queries ?? []).flatMap((q) => q.answers ?? []).map((a) => a.ipv4 ?? a.ipv6).find(Boolean);
+  assert(dnsAnswer, "the DNS-blocking sample has no DNS answer");
+  console.log(`facts: blocked domain ${blockedDomain}, measurement ${dnsRow.measurement_uid}, DNS answer ${dnsAnswer}`);
+
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync", `--user-data-dir=${join(tmp, "chromium")}`],
+    timeout: 30_000,
+  });
+  const outside = [];
+  const consoleErrors = [];
+  async function newPage(viewport = { width: 1280, height: 900 }) {
+    const context = await browser.newContext({ viewport, locale: "en-US" });
+    await context.route("**/*", (route) => {
+      const u = new URL(route.request().url());
+      if (u.origin === origin || u.protocol === "data:") return route.continue();
+      outside.push(u.href);
+      return route.abort("blockedbyclient");
+    });
+    const page = await context.newPage();
+    page.setDefaultTimeout(15_000);
+    page.on("console", (m) => m.type() === "error" && consoleErrors.push(`${page.url()}: ${m.text()}`));
+    page.on("pageerror", (e) => consoleErrors.push(`${page.url()}: ${e.message}`));
+    return page;
+  }
+  async function ready(page, name) {
+    await page.waitForSelector(`#main[data-ready="${name}"]`);
+    const err = await page.locator("#main .error").allTextContents();
+    assert(err.length === 0, `error shown: ${err.join(" | ")}`);
+  }
+  mkdirSync(ARTIFACTS, { recursive: true });
+  const shot = (page, name) => page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+  const page = await newPage();
+  const L = {
+    en: { overview: "Overview", explorer: "Explorer", dns: "DNS answers", switchTo: "Français" },
+    fr: { overview: "Vue d'ensemble", explorer: "Explorateur", dns: "Réponses DNS", switchTo: "English" },
+  };
+  for (const lang of ["en", "fr"]) {
+    const l = L[lang];
+    const commonChecks = async () => {
+      assert((await page.getAttribute("html", "lang")) === lang, "html lang");
+      assert((await page.textContent("#nav")).includes(l.overview), "nav in the page's language");
+      assert((await page.textContent("#lang-switch")).trim() === l.switchTo, "language switch label");
+      assert(await page.locator('footer a[href="https://db-ip.com"]').count(), "DB-IP credit");
+      assert(await page.locator('footer a[href="https://ooni.org"]').count(), "OONI credit");
+    };
+    await check(`overview (${lang})`, async () => {
+      await page.goto(`${origin}/?lang=${lang}`);
+      await ready(page, "overview");
+      await commonChecks();
+      assert(await page.locator('svg.map a[data-cc="IT"] path').count(), "Italy shaded on the map");
+      assert(await page.locator('#top tr[data-cc="IT"]').count(), "Italy in the confirmed/anomaly ranking");
+      assert((await page.locator("#latest tbody tr").count()) > 0, "latest measurements listed");
+      await shot(page, `overview-${lang}`);
+    });
+    await check(`country page (${lang})`, async () => {
+      await page.goto(`${origin}/country/IT?lang=${lang}`);
+      await ready(page, "country");
+      await commonChecks();
+      const cells = page.locator(`#matrix tr[data-row="${blockedDomain}"] td[data-verdict="anomaly"], #matrix tr[data-row="${blockedDomain}"] td[data-verdict="confirmed"]`);
+      assert((await cells.count()) > 0, `${blockedDomain} shows as anomaly/confirmed in the matrix`);
+      const isp = await page.textContent("#isp");
+      assert(isp.includes(dnsRow.probe_asn) && isp.includes(blockedDomain), "the ISP view names the network and the domain");
+      assert(await page.locator("#timeline canvas").count(), "timeline drawn");
+      await shot(page, `country-${lang}`);
+    });
+    await check(`domain page (${lang})`, async () => {
+      await page.goto(`${origin}/domain/${encodeURIComponent(blockedDomain)}?lang=${lang}`);
+      await ready(page, "domain");
+      await commonChecks();
+      assert(await page.locator('#matrix tr[data-row="IT"] td[data-verdict="anomaly"], #matrix tr[data-row="IT"] td[data-verdict="confirmed"]').count(), "Italy anomalous for the domain");
+      await shot(page, `domain-${lang}`);
+    });
+    await check(`measurement page (${lang})`, async () => {
+      await page.goto(`${origin}/measurement/${encodeURIComponent(dnsRow.measurement_uid)}?lang=${lang}`);
+      await ready(page, "measurement");
+      await commonChecks();
+      const dns = await page.textContent("#dns");
+      assert(dns.includes(l.dns), "DNS section heading");
+      assert(dns.includes(dnsAnswer), `DNS answer ${dnsAnswer} shown`);
+      assert((await page.textContent("#why")).length > 40, "the verdict explained");
+      await shot(page, `measurement-${lang}`);
+    });
+    await check(`explorer (${lang})`, async () => {
+      await page.goto(`${origin}/explorer?lang=${lang}&probe_cc=IT&verdict=anomaly`);
+      await ready(page, "explorer");
+      await commonChecks();
+      const rows = await page.locator("#results tbody tr").count();
+      assert(rows > 0, "results listed");
+      const bad = await page.locator("#results tbody tr td:last-child .badge:not(.c-anomaly):not(.c-confirmed)").count();
+      assert(bad === 0, "only anomalies listed with verdict=anomaly");
+      await shot(page, `explorer-${lang}`);
+    });
+  }
+
+  await check("navigation: overview → country → measurement, back", async () => {
+    await page.goto(`${origin}/?lang=en`);
+    await ready(page, "overview");
+    await page.click('#top tr[data-cc="IT"] a');
+    await ready(page, "country");
+    assert(new URL(page.url()).pathname === "/country/IT", "at /country/IT");
+    await page.goto(`${origin}/explorer?lang=en&probe_cc=IT`);
+    await ready(page, "explorer");
+    await page.locator("#results tbody tr a").first().click();
+    await ready(page, "measurement");
+    await page.goBack();
+    await ready(page, "explorer");
+  });
+  await check("filters: explorer form writes a shareable URL", async () => {
+    await page.goto(`${origin}/explorer?lang=fr`);
+    await ready(page, "explorer");
+    await page.fill("#f-probe_cc", "IT");
+    await page.fill("#f-domain", blockedDomain);
+    await page.click('.filters button[type="submit"]');
+    await page.waitForURL(/domain=/);
+    await ready(page, "explorer");
+    const u = new URL(page.url());
+    assert(u.searchParams.get("probe_cc") === "IT" && u.searchParams.get("domain") === blockedDomain && u.searchParams.get("lang") === "fr", `URL ${u}`);
+    const inputs = await page.locator("#results tbody td.input").allTextContents();
+    assert(inputs.length > 0 && inputs.every((x) => x.toLowerCase().includes(blockedDomain)), "results filtered by domain");
+    await page.reload();
+    await ready(page, "explorer");
+    assert((await page.inputValue("#f-domain")) === blockedDomain, "filter restored from the URL");
+  });
+  await check("language switch keeps the page and its filters", async () => {
+    await page.goto(`${origin}/country/IT?lang=en&since=2024-01-01`);
+    await ready(page, "country");
+    await page.click("#lang-switch");
+    await page.waitForURL(/lang=fr/);
+    await ready(page, "country");
+    const u = new URL(page.url());
+    assert(u.pathname === "/country/IT" && u.searchParams.get("since") === "2024-01-01", `URL ${u}`);
+    assert((await page.getAttribute("html", "lang")) === "fr", "French");
+    assert((await page.textContent("#matrix h2")).includes("Domaines"), "French headings");
+  });
+  await check("keyboard: skip link, then the navigation", async () => {
+    await page.goto(`${origin}/?lang=en`);
+    await ready(page, "overview");
+    await page.keyboard.press("Tab");
+    assert((await page.evaluate(() => document.activeElement?.className)) === "skip", "first Tab reaches the skip link");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    await page.keyboard.press("Tab");
+    assert((await page.evaluate(() => document.activeElement?.textContent)) === "Explorer", "Tab order reaches the navigation");
+    await page.keyboard.press("Enter");
+    await ready(page, "explorer");
+  });
+  await check("phone-sized layout has no horizontal page scroll", async () => {
+    const phone = await newPage({ width: 390, height: 844 });
+    for (const path of ["/?lang=fr", `/country/IT?lang=fr`, `/measurement/${encodeURIComponent(dnsRow.measurement_uid)}?lang=fr`, "/explorer?lang=fr"]) {
+      await phone.goto(origin + path);
+      await phone.waitForSelector("#main[data-ready]");
+      const [sw, w] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+      assert(sw <= w + 1, `${path}: page ${sw}px wide in a ${w}px screen`);
+    }
+    await phone.screenshot({ path: join(ARTIFACTS, "country-phone-fr.png"), fullPage: true });
+  });
+  await check("no console errors", async () => assert(consoleErrors.length === 0, consoleErrors.join("\n")));
+  await check("no request to any host but the server", async () => assert(outside.length === 0, outside.join("\n")));
+} catch (e) {
+  failures.push("setup");
+  console.log(`FAIL setup: ${e?.stack ?? e}`);
+} finally {
+  await browser?.close().catch(() => {});
+  if (server) {
+    server.kill("SIGTERM");
+    await new Promise((r) => {
+      const t = setTimeout(() => (server.kill("SIGKILL"), r()), 5000);
+      server.once("exit", () => (clearTimeout(t), r()));
+    });
+  }
+}
+console.log(`${passed} passed, ${failures.length} failed${failures.length ? ": " + failures.join(", ") : ""}; screenshots in ${ARTIFACTS}`);
+if (failures.length && serverLog) console.log(`server log (tail):\n${serverLog.slice(-3000)}`);
+process.exit(failures.length ? 1 : 0);
