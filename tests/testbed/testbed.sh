@@ -34,7 +34,7 @@ run_probe() {  # run_probe NAME [flags...]
 expect() {
   local what="$1" filter="$2" want="$3" file got
   file=$([ "$what" = m ] && echo "$M" || echo "$V")
-  got=$(jq -r "$filter" "$file" | head -n 1)
+  got=$(jq -r "$filter" "$file" | sed -n 1p)
   if [ "$got" != "$want" ]; then
     tb_die "expected $filter = $want, got $got (in $file)"
   fi
@@ -62,9 +62,10 @@ failures() {
 }
 
 expect_failure() {  # expect_failure REGEX: some recorded failure matches
-  local all
-  all=$(failures | sort -u | tr '\n' ' ')
-  if ! failures | grep -Eq "$1"; then
+  local list all
+  list=$(failures)
+  all=$(sort -u <<<"$list" | tr '\n' ' ')
+  if ! grep -Eq "$1" <<<"$list"; then
     tb_die "expected a recorded failure matching /$1/, got: ${all:-none}"
   fi
   tb_log "ok: recorded failures: $all"
