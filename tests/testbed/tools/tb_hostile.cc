@@ -98,7 +98,8 @@ void SwallowRequest(int fd) {
 }
 
 // Sends head, then repeats chunk until a bound is hit or the peer leaves; pause between chunks.
-void Stream(int fd, std::string_view head, const std::string& chunk, std::chrono::milliseconds pause) {
+void Stream(int fd, std::string_view head, const std::string& chunk,
+            std::chrono::milliseconds pause) {
   const auto deadline = Clock::now() + kMaxSecondsPerConnection;
   std::size_t sent = 0;
   if (!WriteAll(fd, head)) return;
@@ -142,9 +143,11 @@ void EndlessBody(int fd) {
 
 void Trickle(int fd) {
   SwallowRequest(fd);
-  static const std::string kBody = "<html><head><title>slow</title></head><body>trickle</body></html>";
-  static const std::string kResponse = "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
-                                       std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
+  static const std::string kBody =
+      "<html><head><title>slow</title></head><body>trickle</body></html>";
+  static const std::string kResponse =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: " +
+      std::to_string(kBody.size()) + "\r\n\r\n" + kBody;
   const auto deadline = Clock::now() + kMaxSecondsPerConnection;
   for (char c : kResponse) {
     if (Clock::now() >= deadline || !WriteAll(fd, std::string_view(&c, 1))) return;
@@ -177,7 +180,8 @@ std::string ReadFile(const char* path) {
   if (FILE* f = std::fopen(path, "rb")) {
     char buf[4096];
     std::size_t n;
-    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && out.size() < (1u << 20)) out.append(buf, n);
+    while ((n = std::fread(buf, 1, sizeof buf, f)) > 0 && out.size() < (1u << 20))
+      out.append(buf, n);
     std::fclose(f);
   }
   return out;
@@ -215,7 +219,7 @@ void Put16(std::string& out, uint16_t v) {
 std::string BuildAnswer(const uint8_t* p, const Question& q, const std::vector<uint32_t>& addrs) {
   std::string out(reinterpret_cast<const char*>(p), q.end);
   out[2] = static_cast<char>(0x84 | (p[2] & 0x01));  // QR, AA, the query's RD
-  out[3] = static_cast<char>(0x80);  // RA, NOERROR
+  out[3] = static_cast<char>(0x80);                  // RA, NOERROR
   out[6] = static_cast<char>(addrs.size() >> 8);
   out[7] = static_cast<char>(addrs.size() & 0xff);
   out[8] = out[9] = out[10] = out[11] = 0;
@@ -252,13 +256,16 @@ std::string BuildAnswer(const uint8_t* p, const Question& q, const std::vector<u
   }
 }
 
-[[noreturn]] void DnsInject(const std::string& local_ip, std::string name, const std::string& forged) {
+[[noreturn]] void DnsInject(const std::string& local_ip, std::string name,
+                            const std::string& forged) {
   in_addr local{}, fake{};
-  if (inet_pton(AF_INET, local_ip.c_str(), &local) != 1 || inet_pton(AF_INET, forged.c_str(), &fake) != 1) {
+  if (inet_pton(AF_INET, local_ip.c_str(), &local) != 1 ||
+      inet_pton(AF_INET, forged.c_str(), &fake) != 1) {
     std::fprintf(stderr, "tb_hostile: dns-inject: bad address\n");
     std::exit(2);
   }
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
   int fd = socket(AF_INET, SOCK_RAW, IPPROTO_UDP);
   if (fd < 0) Die("raw socket");
   std::fprintf(stderr, "tb_hostile: injecting %s A %s for queries to %s:53\n", name.c_str(),
@@ -286,7 +293,8 @@ std::string BuildAnswer(const uint8_t* p, const Question& q, const std::vector<u
     sockaddr_in to{};
     to.sin_family = AF_INET;
     to.sin_addr.s_addr = ip->saddr;
-    if (sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) < 0) {
+    if (sendto(fd, packet.data(), packet.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof to) <
+        0) {
       std::perror("tb_hostile: sendto");
     } else {
       std::fprintf(stderr, "tb_hostile: injected an answer for %s\n", name.c_str());
