@@ -370,13 +370,13 @@ tb_start_servers() {
 tb_port_open() { tb_in "$1" bash -c "exec 3<>/dev/tcp/$2/$3" 2>/dev/null; }
 
 tb_wait_ready() {
-  tb_wait_for 10 "nginx" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[www]}" 80
-  tb_wait_for 10 "nginx (https)" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[www]}" 443
-  tb_wait_for 10 "the test helper" tb_port_open "$TB_NS_INET" "$TB_HELPER_IP" "$TB_HELPER_PORT"
-  tb_wait_for 10 "the hostile HTTP servers" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[hostile-trickle]}" 80
-  tb_wait_for 10 "the ISP resolver" tb_client bash -c \
+  tb_wait_for 30 "nginx" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[www]}" 80
+  tb_wait_for 30 "nginx (https)" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[www]}" 443
+  tb_wait_for 30 "the test helper" tb_port_open "$TB_NS_INET" "$TB_HELPER_IP" "$TB_HELPER_PORT"
+  tb_wait_for 30 "the hostile HTTP servers" tb_port_open "$TB_NS_INET" "${TB_SITE_IP[hostile-trickle]}" 80
+  tb_wait_for 30 "the ISP resolver" tb_client bash -c \
     "getent ahostsv4 www.$TB_DOMAIN | grep -q ${TB_SITE_IP[www]}"
-  tb_wait_for 10 "the client's route through the ISP" tb_port_open "$TB_NS_CLIENT" "${TB_SITE_IP[www]}" 80
+  tb_wait_for 30 "the client's route through the ISP" tb_port_open "$TB_NS_CLIENT" "${TB_SITE_IP[www]}" 80
 }
 
 # Builds everything. Call after tb_require; installs the teardown trap first.
