@@ -66,6 +66,7 @@ export async function getJson<T = unknown>(path: string, p: Params = {}, signal?
     }
     throw new ApiError(msg, res.status);
   }
+  if (!(res.headers.get("content-type") ?? "").includes("json")) throw new ApiError(`${path}: not a JSON answer`, 0);
   return (await res.json()) as T;
 }
 

@@ -10,6 +10,10 @@ export function setLang(l: Lang): void {
   current = l;
   document.documentElement.lang = l;
 }
+/** ": " in English, " : " (narrow no-break space) in French typography. */
+export function colon(): string {
+  return current === "fr" ? "\u202f: " : ": ";
+}
 export function lang(): Lang {
   return current;
 }
@@ -41,11 +45,15 @@ export function fmtPct(ratio: number): string {
 }
 
 /** "2024-01-24" (a UTC day) in the current language. */
-export function fmtDay(day: string, style: "short" | "medium" = "medium"): string {
+export function fmtDay(day: string, style: "short" | "medium" | "shortYear" = "medium"): string {
   const d = new Date(day.length === 10 ? day + "T00:00:00Z" : day);
   if (isNaN(d.getTime())) return day;
   const o: Intl.DateTimeFormatOptions =
-    style === "short" ? { day: "numeric", month: "short", timeZone: "UTC" } : { dateStyle: "medium", timeZone: "UTC" };
+    style === "short"
+      ? { day: "numeric", month: "short", timeZone: "UTC" }
+      : style === "shortYear"
+        ? { day: "numeric", month: "short", year: "2-digit", timeZone: "UTC" }
+        : { dateStyle: "medium", timeZone: "UTC" };
   return new Intl.DateTimeFormat(current, o).format(d);
 }
 /** A measurement time (ISO or OONI's "YYYY-MM-DD HH:MM:SS", UTC) in the current language. */

@@ -61,9 +61,10 @@ export function matrix(o: MatrixOptions): HTMLElement {
     return B.confirmed_count - A.confirmed_count || B.anomaly_count - A.anomaly_count || B.measurement_count - A.measurement_count || a.localeCompare(b);
   });
   const shown = keys.slice(0, o.maxRows ?? 150);
+  const multiYear = days.length > 0 && days[0].slice(0, 4) !== days[days.length - 1].slice(0, 4);
   if (!shown.length) return h("p", { class: "empty" }, t("common.none"));
 
-  const head = h("tr", {}, h("th", { scope: "col", class: "rowhead" }, o.rowHeader), days.map((d) => h("th", { scope: "col", class: "day" }, h("span", {}, fmtDay(d, "short")))));
+  const head = h("tr", {}, h("th", { scope: "col", class: "rowhead" }, o.rowHeader), days.map((d) => h("th", { scope: "col", class: "day" }, h("span", {}, fmtDay(d, multiYear ? "shortYear" : "short")))));
   const body = shown.map((key) => {
     const m = byRow.get(key)!;
     return h(

@@ -39,7 +39,7 @@ export function timeline(container: HTMLElement, rows: AggRow[]): void {
       { label: t("common.anomalyRate"), scale: "pct", stroke: "#b3261e", width: 2, spanGaps: true, value: (_u, v) => (v == null ? "—" : fmtPct(v / 100)) },
     ],
     axes: [
-      { values: (_u, splits) => splits.map((s) => fmtDay(dayOf(s), "short")) },
+      { values: (_u, splits) => splits.map((s) => fmtDay(dayOf(s), xs[xs.length - 1] - xs[0] > 300 * 86400 ? "shortYear" : "short")) },
       { scale: "n", values: (_u, splits) => splits.map((s) => fmtNum(s)) },
       { scale: "pct", side: 1, grid: { show: false }, values: (_u, splits) => splits.map((s) => fmtPct(s / 100)) },
     ],

@@ -1,7 +1,7 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
 import { ApiError, asnText, measurementRow, rawMeasurement, type MeasurementRow } from "../lib/api";
 import { h, section } from "../lib/dom";
-import { countryName, fmtNum, fmtTime, lang, t, type MessageKey } from "../lib/i18n";
+import { colon, countryName, fmtNum, fmtTime, t, type MessageKey } from "../lib/i18n";
 import { verdictBadge } from "../lib/matrix";
 import { countryHref, domainHref, explorerHref, type Route } from "../lib/router";
 import { rowVerdict } from "../lib/verdict";
@@ -28,7 +28,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   const asn = asnText(raw.probe_asn ?? row?.probe_asn);
   const input: string = typeof raw.input === "string" ? raw.input : "";
 
-  root.append(h("h1", {}, t("measurement.title"), ": ", h("span", { class: "input-title" }, input || String(raw.test_name ?? ""))));
+  root.append(h("h1", {}, t("measurement.title"), colon(), h("span", { class: "input-title" }, input || String(raw.test_name ?? ""))));
 
   // Summary
   const [sumSec, sumBody] = section(t("measurement.summary"), "summary");
@@ -49,9 +49,9 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   // Why
   const [whySec, whyBody] = section(t("measurement.why"), "why");
   if (row) {
-    whyBody.append(h("p", { class: "plain" }, h("strong", {}, t("measurement.plain"), lang() === "fr" ? " : " : ": "), t(plainKey(row))));
+    whyBody.append(h("p", { class: "plain" }, h("strong", {}, t("measurement.plain"), colon()), t(plainKey(row))));
     if (row.fingerprint) whyBody.append(h("p", {}, t("measurement.fingerprintMatched", { name: row.fingerprint })));
-    if (row.why) whyBody.append(h("p", { class: "rule" }, h("strong", {}, t("measurement.vigilRule"), lang() === "fr" ? " : " : ": "), h("span", { lang: "en" }, row.why)));
+    if (row.why) whyBody.append(h("p", { class: "rule" }, h("strong", {}, t("measurement.vigilRule"), colon()), h("span", { lang: "en" }, row.why)));
   } else whyBody.append(h("p", { class: "note" }, t("measurement.noVerdict")));
   root.append(whySec);
 
@@ -136,7 +136,7 @@ function tcpSection(conns: Any[], control: Any): HTMLElement {
   });
   body.append(
     table(
-      [t("measurement.address"), `${t("measurement.probe")}: ${t("measurement.success")}`, `${t("measurement.probe")}: ${t("measurement.failure")}`, `${t("measurement.control")}: ${t("measurement.success")}`, `${t("measurement.control")}: ${t("measurement.failure")}`],
+      [t("measurement.address"), `${t("measurement.probe")}${colon()}${t("measurement.success")}`, `${t("measurement.probe")}${colon()}${t("measurement.failure")}`, `${t("measurement.control")}${colon()}${t("measurement.success")}`, `${t("measurement.control")}${colon()}${t("measurement.failure")}`],
       rows,
     ),
   );
@@ -152,8 +152,8 @@ async function tlsSection(hs: Any[], control: Any): Promise<HTMLElement> {
     kv(t("measurement.address"), h("code", {}, String(x.address ?? dash)));
     kv(t("measurement.sni"), String(x.server_name ?? dash));
     kv(t("measurement.tlsVersion"), [x.tls_version, x.cipher_suite, x.negotiated_protocol].filter(Boolean).join(" · ") || dash);
-    kv(`${t("measurement.probe")}: ${t("measurement.failure")}`, failureCell(x.failure));
-    if (ctl) kv(`${t("measurement.control")}: ${t("measurement.failure")}`, failureCell(ctl.failure));
+    kv(`${t("measurement.probe")}${colon()}${t("measurement.failure")}`, failureCell(x.failure));
+    if (ctl) kv(`${t("measurement.control")}${colon()}${t("measurement.failure")}`, failureCell(ctl.failure));
     const first = (x.peer_certificates ?? [])[0];
     if (first?.data) {
       const der = first.format === "base64" ? base64Bytes(first.data) : new TextEncoder().encode(String(first.data));
@@ -221,7 +221,7 @@ function httpSection(reqs: Any[], control: Any): HTMLElement {
     const dl = h("dl", { class: "kv" });
     const kv = (k: string, v: Node | string) => dl.append(h("dt", {}, k), h("dd", {}, v));
     kv(t("measurement.failure"), failureCell(control.failure));
-    kv(t("measurement.status"), control.status_code ? String(control.status_code) : dash);
+    kv(t("measurement.status"), control.status_code > 0 ? String(control.status_code) : dash);
     kv(t("measurement.bodyLength"), typeof control.body_length === "number" && control.body_length >= 0 ? fmtNum(control.body_length) : dash);
     if (control.title) kv(t("measurement.pageTitle"), String(control.title));
     const hdrs = headersOf(control);

@@ -103,7 +103,7 @@ function drawMap(world: Topology, stats: Map<string, AggRow>): SVGSVGElement {
       const rate = st.anomaly_count / st.measurement_count;
       const label = `${countryName(cc)}: ${t("common.anomalyRate")} ${fmtPct(rate)}, ${t("common.measurements")} ${fmtNum(st.measurement_count)}`;
       const a = s("a", { href: countryHref(cc), "aria-label": label, "data-cc": cc });
-      const p = s("path", { d, fill: rateColor(rate), class: "country has-data" });
+      const p = s("path", { d, class: "country has-data", style: `fill:${rateColor(rate)}` });
       const title = s("title", {});
       title.textContent = label;
       p.append(title);
