@@ -101,6 +101,7 @@ async function render(): Promise<void> {
   }
   main.removeAttribute("aria-busy");
   main.setAttribute("data-ready", route.page);
+  performance.mark(`vigil-ready-${route.page}`); // read by bench/dashboard.sh
 }
 
 /** In-app navigation for plain links: same origin, no modifier key, no target. */
