@@ -19,13 +19,17 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   const filtered: Params = { ...base, category_code: category };
   document.title = `${countryName(cc)} — ${t("app.name")}`;
 
-  const [byDomain, byTest, byAsn, anomalies, categories] = await Promise.all([
+  const [byDomain, byTest, byAsn, anomalies, categories, catCheck] = await Promise.all([
     aggregation({ ...filtered, axis_x: "measurement_start_day", axis_y: "domain" }, signal),
     aggregation({ ...filtered, axis_x: "measurement_start_day", axis_y: "test_name" }, signal),
     aggregation({ ...filtered, axis_x: "probe_asn" }, signal),
     measurements({ ...filtered, anomaly: true, limit: 1000, order_by: "measurement_start_time" }, signal),
     aggregation({ ...base, axis_x: "category_code" }, signal),
+    // A server that does not filter by category answers with every category: say so, never
+    // show unfiltered data as if it were filtered.
+    category ? aggregation({ ...filtered, axis_x: "category_code" }, signal) : Promise.resolve([]),
   ]);
+  const categoryIgnored = catCheck.some((r) => r.measurement_count > 0 && String(r.category_code ?? "") !== category);
 
   root.append(h("h1", {}, t("country.title", { country: countryName(cc) }), " ", h("span", { class: "code" }, cc)));
 
@@ -41,6 +45,8 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
       (values) => navigate(href(`/country/${encodeURIComponent(cc)}`, values)),
     ),
   );
+
+  if (categoryIgnored) root.append(h("p", { class: "error", role: "alert" }, t("country.categoryUnsupported")));
 
   // Matrix: domains (web tests) and platforms (tests without a URL, one row per test).
   const rows: AggRow[] = [
