@@ -57,7 +57,7 @@ export async function render(root: HTMLElement, _route: Route, signal: AbortSign
     .slice(0, 15);
   topBody.append(
     ranked.length
-      ? h(
+      ? h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": t("overview.topConfirmed") }, h(
           "table",
           { class: "data" },
           h("thead", {}, h("tr", {}, [t("common.country"), t("common.confirmed"), t("common.anomalies"), t("common.measurements"), t("common.anomalyRate")].map((c, i) => h("th", { scope: "col", class: i ? "num" : null }, c)))),
@@ -76,7 +76,7 @@ export async function render(root: HTMLElement, _route: Route, signal: AbortSign
               ),
             ),
           ),
-        )
+        ))
       : h("p", { class: "empty" }, t("common.none")),
   );
   root.append(topSec);
