@@ -1,0 +1,113 @@
+// Server: `vigil serve`'s request handling over a Store — the OONI collector, the query
+// API in OONI's names and shapes, health, metrics, the OpenAPI document, account routes and
+// the static dashboard. Routes() lists every route with the Permission it needs (roles.h);
+// openapi.cc documents each one.
+//
+// Authentication: `Authorization: Bearer TOKEN`, or HTTP Basic whose password is the
+// token (so a probe's collector URL can carry it: http://probe:TOKEN@host/). A token that
+// is unknown, revoked, expired or whose user is disabled gets 401 on every route, even a
+// public one, so a client learns its credentials are wrong. No token = anonymous. A role
+// the table does not allow gets 403. The collector accepts anonymous submissions only
+// with ServerOptions::open_collector, then rate-limited per client address (429).
+//
+// Handle() is the HttpServer handler: it moves each request to a private thread pool
+// (store calls block), answers, records metrics and logs one line per request.
+//
+// Thread-safety: Handle()/HandleBlocking() may run concurrently. Store, Clock and GeoDb
+// must outlive the Server; Shutdown() (or the destructor) waits for the pool.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/thread_pool.hpp>
+
+#include "core/clock.h"
+#include "core/result.h"
+#include "geo/geo_db.h"
+#include "net/http_server.h"
+#include "server/collector.h"
+#include "server/metrics.h"
+#include "server/rate_limiter.h"
+#include "server/roles.h"
+#include "server/static_files.h"
+#include "store/store.h"
+
+namespace vigil::server {
+
+struct ServerOptions {
+  bool open_collector = false;
+  RateLimit open_collector_rate;
+  std::string web_dir;       // "" = no static files
+  std::string report_key;    // MAC key of report ids (see collector.h); required
+  std::string public_url;    // "https://vigil.example.org"; "" = from the Host header
+  std::size_t worker_threads = 4;
+  std::string version = "0.0.0";
+};
+
+struct RouteInfo {
+  std::string_view method;
+  std::string_view pattern;  // "/report/{report_id}"
+  Permission permission;
+  std::string_view summary;
+};
+
+// Who made a request.
+struct Principal {
+  Role role = Role::kAnonymous;
+  std::optional<store::User> user;
+  std::optional<store::ApiToken> token;
+};
+
+class Server {
+ public:
+  static Result<std::unique_ptr<Server>> Create(store::Store& store, const Clock& clock,
+                                                const geo::GeoDb* geo, ServerOptions options);
+  ~Server();
+
+  boost::asio::awaitable<net::HttpServerResponse> Handle(const net::HttpServerRequest& request);
+  // The same, on the calling thread (no logging).
+  net::HttpServerResponse HandleBlocking(const net::HttpServerRequest& request);
+
+  // Waits for work queued on the pool; Handle() must not be called afterwards.
+  void Shutdown();
+
+  static const std::vector<RouteInfo>& Routes();
+  const Metrics& metrics() const { return metrics_; }
+
+ private:
+  Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo, ServerOptions options);
+  boost::asio::awaitable<net::HttpServerResponse> OnPool(const net::HttpServerRequest* request,
+                                                         std::string* route);
+  net::HttpServerResponse Dispatch(const net::HttpServerRequest& request, std::string& route);
+  Result<Principal> Authenticate(const net::HttpServerRequest& request);
+  std::string BaseUrl(const net::HttpServerRequest& request) const;
+
+  net::HttpServerResponse Measurements(const net::HttpServerRequest& r);
+  net::HttpServerResponse RawMeasurement(const net::HttpServerRequest& r);
+  net::HttpServerResponse Aggregation(const net::HttpServerRequest& r);
+  net::HttpServerResponse Health();
+  net::HttpServerResponse MetricsPage();
+  net::HttpServerResponse Me(const Principal& p);
+  net::HttpServerResponse Users();
+
+  store::Store& store_;
+  const Clock& clock_;
+  ServerOptions options_;
+  Metrics metrics_;
+  Collector collector_;
+  RateLimiter limiter_;
+  std::optional<StaticFiles> static_files_;
+  boost::asio::thread_pool pool_;
+  bool shut_down_ = false;
+};
+
+// The OpenAPI 3 document served at /api/openapi.json.
+const std::string& OpenApiJson();
+
+}  // namespace vigil::server
