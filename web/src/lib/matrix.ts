@@ -88,11 +88,14 @@ export function matrix(o: MatrixOptions): HTMLElement {
     );
   });
   const table = h("table", { class: "matrix" }, h("thead", {}, head), h("tbody", {}, body));
+  const scroller = h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": o.rowHeader }, table);
+  // Latest days first in view on narrow screens.
+  requestAnimationFrame(() => (scroller.scrollLeft = scroller.scrollWidth));
   return h(
     "div",
     {},
     legend(),
-    h("div", { class: "scroll", tabindex: 0, role: "region", "aria-label": o.rowHeader }, table),
+    scroller,
     keys.length > shown.length ? h("p", { class: "note" }, t("country.rows", { shown: shown.length, total: keys.length })) : null,
   );
 }
