@@ -197,14 +197,14 @@ try {
       await shot(page, `country-${lang}`);
     });
     await check(`domain page (${lang})`, async () => {
-      await page.goto(`${origin}/domain/${encodeURIComponent(blockedDomain)}?lang=${lang}`);
+      await page.goto(`${origin}/domain?name=${encodeURIComponent(blockedDomain)}&lang=${lang}`);
       await ready(page, "domain");
       await commonChecks();
       assert(await page.locator('#matrix tr[data-row="IT"] td[data-verdict="anomaly"], #matrix tr[data-row="IT"] td[data-verdict="confirmed"]').count(), "Italy anomalous for the domain");
       await shot(page, `domain-${lang}`);
     });
     await check(`measurement page (${lang})`, async () => {
-      await page.goto(`${origin}/measurement/${encodeURIComponent(dnsRow.measurement_uid)}?lang=${lang}`);
+      await page.goto(`${origin}/measurement?uid=${encodeURIComponent(dnsRow.measurement_uid)}&lang=${lang}`);
       await ready(page, "measurement");
       await commonChecks();
       const dns = await page.textContent("#dns");
@@ -279,7 +279,7 @@ try {
   });
   await check("phone-sized layout has no horizontal page scroll", async () => {
     const phone = await newPage({ width: 390, height: 844 });
-    for (const [name, path] of [["overview", "/?lang=fr"], ["country", `/country/IT?lang=fr`], ["measurement", `/measurement/${encodeURIComponent(dnsRow.measurement_uid)}?lang=fr`], ["explorer", "/explorer?lang=fr"]]) {
+    for (const [name, path] of [["overview", "/?lang=fr"], ["country", `/country/IT?lang=fr`], ["measurement", `/measurement?uid=${encodeURIComponent(dnsRow.measurement_uid)}&lang=fr`], ["explorer", "/explorer?lang=fr"]]) {
       await phone.goto(origin + path);
       await phone.waitForSelector("#main[data-ready]");
       const [sw, w] = await phone.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);

@@ -13,6 +13,10 @@ export function parse(loc: { pathname: string; search: string }): Route {
   const parts = loc.pathname.split("/").filter(Boolean).map(decodeURIComponent);
   const [p, arg = ""] = parts;
   if (!p) return { page: "overview", arg, query };
+  // Domains and measurement uids contain dots, and `vigil serve` answers index.html only for paths
+  // whose last segment has no dot (a dotted one is a missing asset): they travel in the query.
+  if (p === "domain" && !arg && query.get("name")) return { page: p, arg: query.get("name")!, query };
+  if (p === "measurement" && !arg && query.get("uid")) return { page: p, arg: query.get("uid")!, query };
   if ((p === "country" || p === "domain" || p === "measurement") && arg) return { page: p, arg, query };
   if (p === "explorer") return { page: "explorer", arg, query };
   return { page: "notfound", arg: loc.pathname, query };
@@ -32,6 +36,6 @@ export function href(path: string, params: Record<string, string | number | unde
 }
 
 export const countryHref = (cc: string, p = {}) => href(`/country/${encodeURIComponent(cc)}`, p);
-export const domainHref = (d: string, p = {}) => href(`/domain/${encodeURIComponent(d)}`, p);
-export const measurementHref = (uid: string) => href(`/measurement/${encodeURIComponent(uid)}`);
+export const domainHref = (d: string, p = {}) => href("/domain", { name: d, ...p });
+export const measurementHref = (uid: string) => href("/measurement", { uid });
 export const explorerHref = (p: Record<string, string | number | undefined | null> = {}) => href("/explorer", p);

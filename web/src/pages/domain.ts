@@ -5,7 +5,7 @@ import { filterForm } from "../lib/filters";
 import { matrix } from "../lib/matrix";
 import { navigate } from "../lib/nav";
 import { networks } from "../lib/networks";
-import { countryHref, href, type Route } from "../lib/router";
+import { countryHref, domainHref, type Route } from "../lib/router";
 import { timeline } from "../lib/timeline";
 import { nextDay } from "../lib/verdict";
 
@@ -31,7 +31,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
         { name: "until", label: t("common.until"), type: "date" },
       ],
       q,
-      (values) => navigate(href(`/domain/${encodeURIComponent(domain)}`, values)),
+      (values) => navigate(domainHref(domain, values)),
     ),
   );
 
