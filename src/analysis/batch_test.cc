@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace vigil::analysis {
 namespace {
@@ -33,7 +34,8 @@ std::string Measurement(int i) {
 class BatchTest : public ::testing::Test {
  protected:
   std::string Path(const std::string& name) {
-    return (std::filesystem::path(::testing::TempDir()) / name).string();
+    return (std::filesystem::path(::testing::TempDir()) /
+            ("vigil-" + std::to_string(::getpid()) + "-" + name)).string();
   }
   void SetUp() override { ctx_.fingerprints = &FingerprintDb::Builtin(); }
   AnalysisContext ctx_;

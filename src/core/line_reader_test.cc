@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace vigil {
 namespace {
@@ -14,7 +15,8 @@ namespace {
 class LineReaderTest : public ::testing::Test {
  protected:
   std::string Path(const std::string& name) {
-    return (std::filesystem::path(::testing::TempDir()) / name).string();
+    return (std::filesystem::path(::testing::TempDir()) /
+            ("vigil-" + std::to_string(::getpid()) + "-" + name)).string();
   }
   void WritePlain(const std::string& path, const std::string& content) {
     std::ofstream(path, std::ios::binary) << content;

@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace vigil::geo {
 namespace {
@@ -242,7 +243,8 @@ TEST(AsnTableTest, InputWithoutValidRowsIsAnError) {
 class AsnTableFileTest : public ::testing::Test {
  protected:
   std::string Path(const std::string& name) {
-    return (std::filesystem::path(::testing::TempDir()) / name).string();
+    return (std::filesystem::path(::testing::TempDir()) /
+            ("vigil-" + std::to_string(::getpid()) + "-" + name)).string();
   }
 };
 

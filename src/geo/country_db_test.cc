@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 namespace vigil::geo {
 namespace {
@@ -96,7 +97,8 @@ constexpr uint32_t V4(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
 class CountryDbTest : public ::testing::Test {
  protected:
   std::string Path(const std::string& name) {
-    return (std::filesystem::path(::testing::TempDir()) / name).string();
+    return (std::filesystem::path(::testing::TempDir()) /
+            ("vigil-" + std::to_string(::getpid()) + "-" + name)).string();
   }
   std::string WriteTestDb() {
     MmdbWriter w;
