@@ -151,19 +151,11 @@ export async function rawMeasurement(uid: string, signal?: AbortSignal): Promise
 }
 
 /**
- * The stored row (with Vigil's verdict) for one measurement. Uses OONI's
- * /api/v1/measurement_meta when the server has it, else finds the row in
- * /api/v1/measurements by the raw measurement's own fields.
+ * The stored row (with Vigil's verdict) for one measurement, found in /api/v1/measurements by the
+ * raw measurement's own fields (the server has no per-uid metadata route yet).
  */
 // deno-lint-ignore no-explicit-any
 export async function measurementRow(uid: string, raw: any, signal?: AbortSignal): Promise<MeasurementRow | null> {
-  try {
-    // deno-lint-ignore no-explicit-any
-    const meta = await getJson<any>("/api/v1/measurement_meta", { measurement_uid: uid }, signal);
-    if (meta && meta.measurement_uid) return normalizeRow(meta);
-  } catch (e) {
-    if (!(e instanceof ApiError)) throw e;
-  }
   if (!raw) return null;
   const t = String(raw.measurement_start_time ?? "");
   const p: Params = {
