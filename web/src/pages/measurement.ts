@@ -40,7 +40,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   kv(t("common.network"), h("span", {}, h("a", { href: explorerHref({ probe_cc: cc, probe_asn: asn }) }, asn), raw.probe_network_name ? ` — ${raw.probe_network_name}` : ""));
   if (raw.resolver_ip) kv(t("measurement.resolverIp"), `${raw.resolver_ip}${raw.resolver_asn ? ` (${raw.resolver_asn})` : ""}`);
   kv(t("common.date"), fmtTime(String(raw.measurement_start_time ?? "")));
-  kv(t("measurement.report"), h("code", {}, String(raw.report_id ?? "")));
+  if (raw.report_id) kv(t("measurement.report"), h("code", {}, String(raw.report_id)));
   kv("UID", h("code", {}, uid));
   if (row) kv(t("common.verdict"), verdictBadge(rowVerdict(row)));
   sumBody.append(dl, h("p", {}, h("a", { href: `/api/v1/raw_measurement?measurement_uid=${encodeURIComponent(uid)}`, download: `${uid}.json` }, t("measurement.raw"))));
