@@ -16,5 +16,8 @@ void AddBgpCommand(CLI::App& root);
 void AddHelperCommand(CLI::App& root);
 void AddProbeCommand(CLI::App& root);
 void AddImportCommand(CLI::App& root);
+void AddServeCommand(CLI::App& root);
+void AddUserCommand(CLI::App& root);
+void AddTokenCommand(CLI::App& root);
 
 }  // namespace vigil::app

@@ -32,6 +32,9 @@ int main(int argc, char** argv) {
   vigil::app::AddHelperCommand(root);
   vigil::app::AddProbeCommand(root);
   vigil::app::AddImportCommand(root);
+  vigil::app::AddServeCommand(root);
+  vigil::app::AddUserCommand(root);
+  vigil::app::AddTokenCommand(root);
 
   root.parse_complete_callback([&] { vigil::SetUpLogging(log_level); });
   try {

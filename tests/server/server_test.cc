@@ -127,6 +127,7 @@ class ServerTest : public ::testing::Test {
     auto s = Server::Create(*store_, clock_, nullptr, options);
     ASSERT_TRUE(s) << s.error().ToString();
     server_ = std::move(*s);
+    io_.restart();
     strand_.emplace(asio::make_strand(io_));
     net::HttpServerOptions http_options;
     http_options.max_body_bytes = max_body;
@@ -442,7 +443,9 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       const int want = i < 5 ? c.expect[i] : 401;
       auto r = Http(port_, c.method, c.target, c.body, headers);
       EXPECT_EQ(r.status, want) << c.method << " " << route.pattern << " as " << callers[i] << ": " << r.body;
-      if (want == 401) EXPECT_FALSE(r.headers["www-authenticate"].empty());
+      if (want == 401) {
+        EXPECT_FALSE(r.headers["www-authenticate"].empty());
+      }
     }
   }
   // Basic auth with the token as password (a probe's collector URL http://probe:TOKEN@host).

@@ -1,0 +1,208 @@
+// `vigil serve`: the observatory server — OONI collector, query API, metrics and the
+// dashboard over the SQLite (--data) or PostgreSQL (--db) store. HTTP I/O runs on an
+// io_context served by --threads threads (one strand, as HttpServer requires); store work
+// runs on the Server's own pool. SIGTERM/SIGINT: stop accepting, drain in-flight
+// requests, then close the store.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "apps/vigil/commands.h"
+#include "core/clock.h"
+#include "geo/geo_db.h"
+#include "net/address.h"
+#include "net/http_server.h"
+#include "server/credentials.h"
+#include "server/server.h"
+#include "store/open.h"
+
+namespace vigil::app {
+namespace {
+
+namespace asio = boost::asio;
+namespace fs = std::filesystem;
+
+struct ServeFlags {
+  std::string listen = "127.0.0.1:8080";
+  std::string data_dir = store::kDefaultDataDir;
+  std::string db_url;
+  bool open_collector = false;
+  double rate = 10;
+  double burst = 50;
+  std::string web_dir;
+  int threads = 0;
+  int workers = 0;
+  std::string report_key_file;
+  std::string public_url;
+  std::string geo_dir;
+  bool no_geo = false;
+  std::size_t max_body_mb = 16;
+};
+
+// The report-id MAC key: read from `path`, or created there (32 random bytes, hex, 0600).
+Result<std::string> LoadReportKey(const std::string& path) {
+  std::error_code ec;
+  if (fs::exists(path, ec)) {
+    std::ifstream in(path);
+    std::string key;
+    std::getline(in, key);
+    if (key.size() < 16) return Fail("invalid_argument", path + ": the report key is shorter than 16 bytes");
+    return key;
+  }
+  if (auto parent = fs::path(path).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
+  std::string key;
+  for (unsigned char c : server::RandomBytes(32)) key += fmt::format("{:02x}", c);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp);
+    out << key << "\n";
+    if (!out.flush()) return Fail("io_error", "cannot write " + tmp);
+  }
+  ::chmod(tmp.c_str(), 0600);
+  // link() fails when another node created the key first: use theirs.
+  if (::link(tmp.c_str(), path.c_str()) != 0) {
+    fs::remove(tmp, ec);
+    return LoadReportKey(path);
+  }
+  fs::remove(tmp, ec);
+  return key;
+}
+
+std::string DefaultWebDir() {
+  std::vector<fs::path> candidates{"web/dist"};
+  std::error_code ec;
+  auto exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    for (auto p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+      candidates.push_back(p / "web" / "dist");
+    }
+  }
+  for (const auto& c : candidates) {
+    if (fs::is_regular_file(c / "index.html", ec)) return c.string();
+  }
+  return {};
+}
+
+int RunServe(const ServeFlags& f) {
+  store::OpenOptions open;
+  open.data_dir = f.data_dir;
+  open.db_url = f.db_url;
+  auto st = store::OpenStore(open);
+  if (!st) {
+    std::fprintf(stderr, "vigil serve: cannot open the store: %s\n", st.error().ToString().c_str());
+    return 1;
+  }
+  auto key = LoadReportKey(f.report_key_file.empty() ? (fs::path(f.data_dir) / "report.key").string()
+                                                     : f.report_key_file);
+  if (!key) {
+    std::fprintf(stderr, "vigil serve: %s\n", key.error().ToString().c_str());
+    return 1;
+  }
+  std::unique_ptr<geo::GeoDb> geo;
+  if (!f.no_geo) {
+    auto dir = f.geo_dir.empty() ? geo::DefaultGeoDir() : Result<std::string>(f.geo_dir);
+    if (dir) {
+      if (auto db = geo::GeoDb::Load(*dir)) geo = std::move(*db);
+      else spdlog::warn("no country/ASN enrichment: {}", db.error().ToString());
+    } else {
+      spdlog::info("no country/ASN enrichment ({})", dir.error().message);
+    }
+  }
+  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  server::ServerOptions options;
+  options.open_collector = f.open_collector;
+  options.open_collector_rate = server::RateLimit{f.rate, f.burst, 100000};
+  options.web_dir = f.web_dir.empty() ? DefaultWebDir() : f.web_dir;
+  options.report_key = *key;
+  options.public_url = f.public_url;
+  options.worker_threads = static_cast<std::size_t>(f.workers > 0 ? f.workers : std::max(4, 2 * threads));
+  options.version = VIGIL_VERSION;
+  auto server = server::Server::Create(**st, RealClock::Instance(), geo.get(), options);
+  if (!server) {
+    std::fprintf(stderr, "vigil serve: %s\n", server.error().ToString().c_str());
+    return 1;
+  }
+
+  asio::io_context io(threads);
+  auto strand = asio::make_strand(io);
+  net::HttpServerOptions http_options;
+  http_options.max_body_bytes = f.max_body_mb << 20;
+  http_options.max_in_flight = 256;
+  http_options.max_connections = 1024;
+  server::Server* s = server->get();
+  auto http = net::HttpServer::Create(
+      strand, f.listen, [s](const net::HttpServerRequest& r) { return s->Handle(r); }, http_options);
+  if (!http) {
+    std::fprintf(stderr, "vigil serve: %s\n", http.error().ToString().c_str());
+    return 1;
+  }
+  (*http)->Start();
+  auto health = (*st)->Health();
+  std::printf("vigil serve listening on http://%s (%s store%s%s)\n",
+              net::FormatEndpoint((*http)->local_endpoint()).c_str(),
+              health ? health->backend.c_str() : "?",
+              f.open_collector ? ", open collector" : "",
+              options.web_dir.empty() ? "" : (", dashboard from " + options.web_dir).c_str());
+  std::fflush(stdout);
+
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const boost::system::error_code& ec, int signo) {
+    if (ec) return;
+    spdlog::info("vigil serve: signal {}: draining in-flight requests", signo);
+    asio::co_spawn(strand, (*http)->Stop(), [&io](std::exception_ptr) { io.stop(); });
+  });
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  (*server)->Shutdown();
+  server->reset();
+  http->reset();
+  st->reset();
+  spdlog::info("vigil serve: stopped; store closed");
+  return 0;
+}
+
+}  // namespace
+
+void AddServeCommand(CLI::App& root) {
+  auto f = std::make_shared<ServeFlags>();
+  auto* cmd = root.add_subcommand(
+      "serve", "Run the observatory server: OONI collector, query API, metrics, dashboard.");
+  cmd->add_option("--listen", f->listen, "ADDR:PORT to listen on (port 0: any free port)")
+      ->capture_default_str();
+  auto* data = cmd->add_option("--data", f->data_dir, "Data folder of the embedded SQLite store")
+                   ->capture_default_str();
+  cmd->add_option("--db", f->db_url, "PostgreSQL URL (postgresql://...) instead of SQLite")
+      ->excludes(data);
+  cmd->add_flag("--open-collector", f->open_collector,
+                "Accept anonymous submissions (rate-limited per address) besides probe tokens");
+  cmd->add_option("--rate", f->rate, "Open collector: submissions per second per address")
+      ->capture_default_str();
+  cmd->add_option("--burst", f->burst, "Open collector: burst per address")->capture_default_str();
+  cmd->add_option("--web", f->web_dir, "Folder of the dashboard to serve at / (default: web/dist when built)");
+  cmd->add_option("--threads", f->threads, "I/O threads (default: one per core)");
+  cmd->add_option("--workers", f->workers, "Store worker threads (default: 2 per I/O thread, at least 4)");
+  cmd->add_option("--report-key", f->report_key_file,
+                  "File with the report-id key (default DATA/report.key; nodes sharing a database share it)");
+  cmd->add_option("--public-url", f->public_url, "Base URL in next_url/measurement_url (default: from Host)");
+  cmd->add_option("--geo-dir", f->geo_dir, "Folder holding the geolocation data");
+  cmd->add_flag("--no-geo", f->no_geo, "Do not load geolocation data (no country/ASN enrichment)");
+  cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body, MiB (413 above)")
+      ->capture_default_str();
+  cmd->callback([f] { ExitCode() = RunServe(*f); });
+}
+
+}  // namespace vigil::app
