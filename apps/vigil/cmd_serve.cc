@@ -63,7 +63,7 @@ Result<std::string> LoadReportKey(const std::string& path) {
   }
   if (auto parent = fs::path(path).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
   std::string key;
-  for (unsigned char c : server::RandomBytes(32)) key += fmt::format("{:02x}", c);
+  for (char c : server::RandomBytes(32)) key += fmt::format("{:02x}", static_cast<unsigned char>(c));
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp);

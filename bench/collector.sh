@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Collector benchmark: wrk posting real OONI measurements to `vigil serve`'s collector over
+# 64 connections, against the same server answering GET /api/v1/health in the same run (the
+# server's own ceiling). Prints requests/s, p50 and p99 of each and the ratio.
+# Target (issue 4): collector >= 30% of the health rate, collector p99 < 50 ms.
+#
+# Builds Release in build/h-server-rel; the store is a fresh SQLite file (synchronous=FULL:
+# each acknowledged measurement is on disk) or, with --postgres, a private cluster
+# (scripts/with-postgres). Every request stores a new measurement (unique serial).
+#
+#   bench/collector.sh [--seconds 15] [--connections 64] [--threads 2] [--postgres]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SECONDS_RUN=15 CONNS=64 THREADS=2 PG=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --seconds) SECONDS_RUN="$2"; shift 2 ;;
+    --connections) CONNS="$2"; shift 2 ;;
+    --threads) THREADS="$2"; shift 2 ;;
+    --postgres) PG=1; shift ;;
+    --inner) INNER=1; shift ;;
+    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    *) echo "collector.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+if [ "$PG" = 1 ] && [ -z "${INNER:-}" ]; then
+  exec scripts/with-postgres "$0" --inner --postgres --seconds "$SECONDS_RUN" --connections "$CONNS" --threads "$THREADS"
+fi
+command -v wrk >/dev/null || { echo "collector.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
+BUILD=${BUILD:-build/h-server-rel}
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
+cmake --build "$BUILD" --target vigil >/dev/null
+VIGIL="$BUILD/apps/vigil/vigil"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-collector-XXXXXX")
+SERVER_PID=
+cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+if [ "$PG" = 1 ]; then STORE=(--db "$VIGIL_TEST_PG"); BACKEND=postgresql; else STORE=(--data "$WORK/data"); BACKEND=sqlite; fi
+
+# Measurements under 16 KB (most real ones), without a measurement_uid so each is keyed by its bytes.
+python3 - data/samples/ooni-sample.jsonl "$WORK/sample.jsonl" <<'PY'
+import json, sys
+with open(sys.argv[2], "w") as out:
+    for line in open(sys.argv[1]):
+        if 0 < len(line) < 16384:
+            m = json.loads(line); m.pop("measurement_uid", None)
+            out.write(json.dumps(m, separators=(",", ":")) + "\n")
+PY
+echo "bench-password" | "$VIGIL" user add bench --role probe --password-stdin "${STORE[@]}" >/dev/null
+TOKEN=$("$VIGIL" token create --user bench "${STORE[@]}" 2>/dev/null)
+"$VIGIL" --log-level warn serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" "${STORE[@]}" \
+  --report-key "$WORK/report.key" > "$WORK/serve.out" 2> "$WORK/serve.log" &
+SERVER_PID=$!
+for _ in $(seq 100); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
+URL=$(grep -o 'http://[0-9.:]*' "$WORK/serve.out")
+REPORT=$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' "$URL/report" \
+  -d '{"probe_cc":"IT","probe_asn":"AS30722","software_name":"bench","software_version":"1","test_name":"web_connectivity","test_version":"0.4.3","data_format_version":"0.2.0","format":"json"}' |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["report_id"])')
+
+run() {  # name script url
+  wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 10s -s "$2" "$3" > "$WORK/$1.txt" 2>&1
+  grep RESULT "$WORK/$1.txt" | sed 's/RESULT //'
+}
+echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s"
+HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
+export VIGIL_BENCH_SAMPLE="$WORK/sample.jsonl" VIGIL_BENCH_REPORT="$REPORT" VIGIL_BENCH_TOKEN="$TOKEN"
+COLLECT=$(run collector bench/collector_post.lua "$URL")
+STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
+get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+printf '\n%-28s %10s %9s %9s %8s %8s\n' contender requests/s p50_ms p99_ms errors non-2xx
+printf '%-28s %10.0f %9.2f %9.2f %8s %8s\n' "GET /api/v1/health" "$(get "$HEALTH" rps)" "$(get "$HEALTH" p50_ms)" \
+  "$(get "$HEALTH" p99_ms)" "$(get "$HEALTH" errors)" "$(get "$HEALTH" non2xx)"
+printf '%-28s %10.0f %9.2f %9.2f %8s %8s\n' "POST /report/{id} (collect)" "$(get "$COLLECT" rps)" "$(get "$COLLECT" p50_ms)" \
+  "$(get "$COLLECT" p99_ms)" "$(get "$COLLECT" errors)" "$(get "$COLLECT" non2xx)"
+RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
+printf '\ncollector / health: %.1f%% (target >= 30%%); collector p99 %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
+  "$RATIO" "$(get "$COLLECT" p99_ms)" "$STORED" "$(get "$COLLECT" requests)"

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""End-to-end tests of `vigil serve` on 127.0.0.1, driving the vigil binary.
+
+  serve_e2e.py VIGIL SOURCE_DIR kill sqlite|postgres   SIGKILL the server at random moments during
+                                                        a collector load, restart it; every
+                                                        acknowledged measurement is stored exactly once
+  serve_e2e.py VIGIL SOURCE_DIR multinode               two servers on one PostgreSQL act as one
+  serve_e2e.py VIGIL SOURCE_DIR probe                   `vigil probe run --upload` into the server
+PostgreSQL modes read $VIGIL_TEST_PG (run under scripts/with-postgres). Every loop is bounded.
+"""
+import json, os, random, re, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time
+import urllib.error, urllib.request
+
+VIGIL, SRC, MODE = sys.argv[1], sys.argv[2], sys.argv[3]
+BACKEND = sys.argv[4] if len(sys.argv) > 4 else "postgres"
+WORK = tempfile.mkdtemp(prefix="vigil-serve-e2e-")
+DEADLINE = time.monotonic() + 400
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def store_args():
+    if BACKEND == "sqlite":
+        return ["--data", os.path.join(WORK, "data")]
+    url = os.environ.get("VIGIL_TEST_PG")
+    if not url:
+        print("VIGIL_TEST_PG is not set: run under scripts/with-postgres")
+        sys.exit(77)
+    return ["--db", url]
+
+
+def vigil(*args, stdin=None):
+    r = subprocess.run([VIGIL, *args], input=stdin, capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"vigil {' '.join(args)}: {r.stderr}")
+    return r.stdout
+
+
+class Server:
+    def __init__(self, extra=()):
+        self.log = open(os.path.join(WORK, f"serve-{time.monotonic_ns()}.log"), "w")
+        self.proc = subprocess.Popen(
+            [VIGIL, "serve", "--listen", "127.0.0.1:0", "--no-geo", "--threads", "2",
+             "--report-key", os.path.join(WORK, "report.key"), *store_args(), *extra],
+            stdout=subprocess.PIPE, stderr=self.log, text=True)
+        line = self.proc.stdout.readline()
+        m = re.search(r"http://(127\.0\.0\.1:\d+)", line)
+        if not m:
+            fail(f"vigil serve did not start: {line!r}")
+        self.url = "http://" + m.group(1)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=30)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        if self.proc.wait(timeout=60) != 0:
+            fail("vigil serve did not exit cleanly on SIGTERM")
+
+
+def http(url, body=None, token=None, timeout=30):
+    req = urllib.request.Request(url, data=body.encode() if body is not None else None,
+                                 method="POST" if body is not None else "GET")
+    req.add_header("Content-Type", "application/json")
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def measurements(n):
+    """n distinct measurements derived from the real samples; half carry a measurement_uid."""
+    sample = [l for l in open(os.path.join(SRC, "data/samples/ooni-sample.jsonl")) if 0 < len(l) < 60000]
+    out = []
+    for i in range(n):
+        m = json.loads(sample[i % len(sample)])
+        m["measurement_start_time"] = "2024-%02d-%02d %02d:%02d:%02d" % (1 + i % 3, 1 + i % 28, i % 24, i % 60, (i * 7) % 60)
+        m["e2e_serial"] = i
+        if i % 2:
+            m["measurement_uid"] = "20240101000000.%06d_IT_e2e_%016x" % (i, i)
+        out.append(json.dumps(m, separators=(",", ":")))
+    return out
+
+
+def probe_token():
+    vigil("user", "add", "probe1", "--role", "probe", "--password-stdin", *store_args(), stdin="probe-password\n")
+    return vigil("token", "create", "--user", "probe1", *store_args()).strip()
+
+
+def open_report(url, token):
+    st, body = http(url + "/report", json.dumps({
+        "probe_cc": "IT", "probe_asn": "AS30722", "software_name": "e2e", "software_version": "1",
+        "test_name": "web_connectivity", "test_version": "0.4.3", "data_format_version": "0.2.0",
+        "format": "json"}), token)
+    if st != 200:
+        fail(f"POST /report: {st} {body}")
+    return json.loads(body)["report_id"]
+
+
+def all_uids(url):
+    uids, offset = [], 0
+    while time.monotonic() < DEADLINE:
+        st, body = http(f"{url}/api/v1/measurements?limit=1000&offset={offset}&order=asc")
+        if st != 200:
+            fail(f"GET /api/v1/measurements: {st} {body}")
+        page = json.loads(body)
+        uids += [r["measurement_uid"] for r in page["results"]]
+        if not page["metadata"]["next_url"]:
+            return uids, page["metadata"]["count"]
+        offset += 1000
+    fail("timed out listing measurements")
+
+
+def check_store():
+    if BACKEND == "sqlite":
+        c = sqlite3.connect(os.path.join(WORK, "data", "vigil.sqlite"))
+        integrity = c.execute("PRAGMA integrity_check").fetchone()[0]
+        rows, keys, uids, bodies = c.execute(
+            "SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid),"
+            " (SELECT COUNT(*) FROM measurement_bodies) FROM measurements").fetchone()
+        orphans = c.execute("SELECT COUNT(*) FROM measurements m LEFT JOIN measurement_bodies b"
+                            " ON b.id = m.id WHERE b.id IS NULL").fetchone()[0]
+    else:
+        psql = sorted(p for p in (f"/usr/lib/postgresql/{v}/bin/psql" for v in (15, 16, 17)) if os.path.exists(p))
+        def q(sql):
+            return subprocess.run([psql[-1] if psql else "psql", os.environ["VIGIL_TEST_PG"], "-At", "-F", "|", "-c", sql],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+        integrity = "ok"
+        rows, keys, uids, bodies = map(int, q("SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid),"
+                                              " (SELECT COUNT(*) FROM measurement_keys) FROM measurements").split("|"))
+        orphans = int(q("SELECT COUNT(*) FROM measurement_keys k WHERE NOT EXISTS (SELECT 1 FROM measurements m"
+                        " WHERE m.measurement_uid = k.measurement_uid AND m.measurement_start_time = k.measurement_start_time)"))
+    print(f"store: integrity {integrity}; rows {rows}, keys {keys}, uids {uids}, bodies/keys {bodies}, orphans {orphans}")
+    if integrity != "ok" or not (rows == keys == uids == bodies) or orphans != 0:
+        fail("the store is inconsistent")
+    return rows
+
+
+def kill_test():
+    n = int(os.environ.get("VIGIL_KILL_N", "1500"))
+    kills = int(os.environ.get("VIGIL_KILLS", "4"))
+    token = probe_token()
+    docs = measurements(n)
+    server = Server()
+    report = open_report(server.url, token)
+    acked = {}          # serial -> uid answered with 200
+    state = {"url": server.url, "server": server}
+    lock = threading.Lock()
+    next_serial = [0]
+    errors = []
+
+    def worker():
+        while time.monotonic() < DEADLINE:
+            with lock:
+                i = next_serial[0]
+                if i >= n:
+                    return
+                next_serial[0] += 1
+            for _ in range(200):  # retries while the server is down or restarting
+                with lock:
+                    url = state["url"]
+                try:
+                    st, body = http(f"{url}/report/{report}", '{"format":"json","content":' + docs[i] + "}", token, timeout=10)
+                except (OSError, urllib.error.URLError):
+                    time.sleep(0.05)
+                    continue
+                if st == 200:
+                    with lock:
+                        acked[i] = json.loads(body)["measurement_uid"]
+                    break
+                if st < 500:
+                    with lock:
+                        errors.append(f"submission {i}: {st} {body}")
+                    return
+                time.sleep(0.05)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    done_kills = midrun = 0
+    while done_kills < kills and any(t.is_alive() for t in threads) and time.monotonic() < DEADLINE:
+        time.sleep(random.uniform(0.2, 1.0))
+        with lock:
+            before = len(acked)
+        state["server"].kill()
+        done_kills += 1
+        midrun += before < n
+        print(f"kill {done_kills}: SIGKILLed the server after {before} acknowledged submissions")
+        fresh = Server()
+        with lock:
+            state["url"], state["server"] = fresh.url, fresh
+    for t in threads:
+        t.join(timeout=max(1, DEADLINE - time.monotonic()))
+    if errors:
+        fail(errors[0])
+    if len(acked) != n:
+        fail(f"only {len(acked)} of {n} submissions were acknowledged before the deadline")
+    if midrun == 0:
+        fail("no kill landed during the load")
+    server = state["server"]
+    uids, count = all_uids(server.url)
+    if len(uids) != len(set(uids)) or count != len(uids):
+        fail(f"duplicates: {len(uids)} listed, {len(set(uids))} distinct, count {count}")
+    missing = [i for i, u in acked.items() if u not in set(uids)]
+    if missing:
+        fail(f"{len(missing)} acknowledged measurements are missing, e.g. serial {missing[:5]}")
+    if count != n:
+        fail(f"{count} stored, expected exactly {n}")
+    # Resubmitting answers the uid acknowledged the first time; raw bytes come back unchanged.
+    for i in random.sample(range(n), 20):
+        st, body = http(f"{server.url}/report/{report}", '{"format":"json","content":' + docs[i] + "}", token)
+        if st != 200 or json.loads(body)["measurement_uid"] != acked[i]:
+            fail(f"resubmitting {i} answered {st} {body}, expected {acked[i]}")
+        st, raw = http(f"{server.url}/api/v1/raw_measurement?measurement_uid={acked[i]}")
+        if st != 200 or raw != docs[i]:
+            fail(f"raw measurement {acked[i]} differs")
+    server.stop()
+    rows = check_store()
+    if rows != n:
+        fail(f"{rows} rows, expected {n}")
+    print(f"PASS: {n} acknowledged measurements stored exactly once after {done_kills} kills, {midrun} during the load ({BACKEND})")
+
+
+def multinode_test():
+    n = 120
+    token = probe_token()
+    docs = measurements(n)
+    a, b = Server(), Server()
+    report = open_report(a.url, token)  # a report opened on one node is valid on the other
+    uids = {}
+    for i, d in enumerate(docs):
+        node = a if i % 2 == 0 else b
+        st, body = http(f"{node.url}/report/{report}", '{"format":"json","content":' + d + "}", token)
+        if st != 200:
+            fail(f"submission {i} to {node.url}: {st} {body}")
+        uids[i] = json.loads(body)["measurement_uid"]
+    # The same measurement through the other node is the same measurement.
+    for i in range(0, n, 10):
+        node = b if i % 2 == 0 else a
+        st, body = http(f"{node.url}/report/{report}", '{"format":"json","content":' + docs[i] + "}", token)
+        if st != 200 or json.loads(body)["measurement_uid"] != uids[i]:
+            fail(f"resubmission of {i} through the other node: {st} {body}")
+    for node in (a, b):
+        listed, count = all_uids(node.url)
+        if count != n or sorted(listed) != sorted(uids.values()):
+            fail(f"{node.url} lists {count} measurements, expected the same {n}")
+        for i in (0, 1, n - 1):
+            st, raw = http(f"{node.url}/api/v1/raw_measurement?measurement_uid={uids[i]}")
+            if st != 200 or raw != docs[i]:
+                fail(f"{node.url}: raw measurement {i} differs")
+    st, body = http(f"{b.url}/report/{report}/close", "{}", token)
+    if st != 200:
+        fail(f"close through the other node: {st}")
+    a.stop()
+    b.stop()
+    check_store()
+    print(f"PASS: two nodes on one PostgreSQL, {n} measurements, each stored once and visible from both")
+
+
+def probe_test():
+    token = probe_token()
+    server = Server()
+    site = server.url + "/api/v1/health"  # a loopback web page to measure
+    outbox = os.path.join(WORK, "outbox.sqlite")
+    collector = server.url.replace("http://", f"http://probe:{token}@")
+    r = subprocess.run([VIGIL, "probe", "run", "--input", site, "--outbox", outbox, "--upload", collector,
+                        "--geo-dir", "/nonexistent", "--cc", "IT", "--asn", "AS30722", "--upload-attempts", "2",
+                        "--timeout-ms", "3000"], capture_output=True, text=True, timeout=180)
+    if r.returncode != 0:
+        fail(f"vigil probe run: {r.returncode} {r.stderr[-2000:]}")
+    st, body = http(server.url + "/api/v1/measurements?input=" + urllib.parse.quote(site, safe=""))
+    page = json.loads(body)
+    if st != 200 or page["metadata"]["count"] != 1:
+        fail(f"the probe's measurement is not in the store: {st} {body}")
+    m = page["results"][0]
+    if m["probe_cc"] != "IT" or m["probe_asn"] != "AS30722" or m["test_name"] != "web_connectivity":
+        fail(f"unexpected row {m}")
+    st, raw = http(m["measurement_url"])
+    if st != 200 or json.loads(raw)["input"] != site:
+        fail("raw measurement of the probe's upload")
+    # A second upload finds nothing left to send.
+    r = subprocess.run([VIGIL, "probe", "upload", "--collector", collector, "--outbox", outbox],
+                       capture_output=True, text=True, timeout=120)
+    if r.returncode != 0:
+        fail(f"vigil probe upload: {r.stderr}")
+    _, body = http(server.url + "/api/v1/measurements?limit=1")
+    if json.loads(body)["metadata"]["count"] != 1:
+        fail("the second upload stored something")
+    # Without the token (and no --open-collector) the collector refuses the probe.
+    st, _ = http(server.url + "/report", "{}")
+    if st != 401:
+        fail(f"anonymous POST /report answered {st}, expected 401")
+    server.stop()
+    print("PASS: vigil probe run uploaded to vigil serve (token in the collector URL) and the measurement round-trips")
+
+
+try:
+    import urllib.parse
+    {"kill": kill_test, "multinode": multinode_test, "probe": probe_test}[MODE]()
+finally:
+    shutil.rmtree(WORK, ignore_errors=True)
