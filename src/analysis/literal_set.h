@@ -6,8 +6,10 @@
 // the position are hashed into a 2^18-bit bitmap of the patterns' first four bytes
 // (32 KiB, resident in L1); on a hit, the eight bytes at the position go through a
 // 2^20-bit bitmap of the longer patterns' first eight bytes, and only then is the exact
-// prefix looked up and the candidates compared. Eight bytes keep common HTML openings
-// ("<title>", "<html><") from reaching the comparisons on every page. The scan costs a
+// window looked up and the candidates compared. A pattern of 8+ bytes is found through
+// an *anchor*: the 8-byte window inside it (not necessarily its start) shared by the
+// fewest other patterns, so that common openings ("https://", "<a href=", "<title>")
+// do not send every link of a page to dozens of comparisons. The scan costs a
 // load, a multiply and a bit test per byte, whatever the number of patterns. Patterns shorter than four bytes are
 // searched with plain scans (OONI's tables have none in bodies today).
 //
@@ -73,15 +75,21 @@ class LiteralSet {
   static uint32_t Hash(uint64_t word) {
     return static_cast<uint32_t>((word * 0x9E3779B97F4A7C15ull) >> (64 - kBits));
   }
+  // Checks the patterns whose anchor window was seen at text position i.
   template <typename R>
   void Verify(const std::vector<uint32_t>& ids, std::string_view text, size_t i, R& report) const {
     for (uint32_t id : ids) {
       const std::string& pat = patterns_[id];
-      if (pat.size() <= text.size() - i && std::memcmp(text.data() + i, pat.data(), pat.size()) == 0) report(id);
+      size_t k = anchor_[id];
+      if (i < k) continue;
+      size_t start = i - k;
+      if (pat.size() <= text.size() - start && std::memcmp(text.data() + start, pat.data(), pat.size()) == 0)
+        report(id);
     }
   }
 
   std::vector<std::string> patterns_;
+  std::vector<uint32_t> anchor_;   // offset of each pattern's anchor window
   std::vector<uint64_t> first4_;   // hashed first four bytes of every pattern
   std::vector<uint64_t> bitmap8_;  // hashed first eight bytes of the patterns of 8+ bytes
   std::unordered_map<uint32_t, std::vector<uint32_t>> short_prefix_;  // 4-7 bytes

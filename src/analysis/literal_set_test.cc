@@ -60,3 +60,35 @@ TEST(LiteralSet, AgreesWithNaiveSearch) {
 
 }  // namespace
 }  // namespace vigil::analysis
+
+namespace vigil::analysis {
+namespace {
+
+// Long patterns sharing common openings are anchored inside themselves; they must still
+// be found exactly where a naive search finds them, including at the text's edges.
+TEST(LiteralSet, AnchoredLongPatternsAgreeWithNaiveSearch) {
+  std::mt19937 rng(7);
+  const std::string prefixes[] = {"https://", "<a href=", "<title>", ""};
+  auto random_string = [&](size_t min_len, size_t max_len) {
+    std::string s(min_len + rng() % (max_len - min_len + 1), 'a');
+    for (char& c : s) c = static_cast<char>('a' + rng() % 3);
+    return s;
+  };
+  for (int round = 0; round < 100; ++round) {
+    std::vector<std::string> patterns;
+    for (int i = 0; i < 40; ++i) patterns.push_back(prefixes[rng() % 4] + random_string(2, 14));
+    LiteralSet set(patterns);
+    std::string text;
+    for (int i = 0; i < 30; ++i) {
+      text += rng() % 3 == 0 ? patterns[rng() % patterns.size()] : prefixes[rng() % 4] + random_string(1, 10);
+    }
+    std::set<uint32_t> expected;
+    for (uint32_t i = 0; i < patterns.size(); ++i) {
+      if (text.find(patterns[i]) != std::string::npos) expected.insert(i);
+    }
+    EXPECT_EQ(Find(set, text), expected) << "round " << round;
+  }
+}
+
+}  // namespace
+}  // namespace vigil::analysis
