@@ -48,7 +48,7 @@ with open(sys.argv[2], "w") as out:
 PY
 echo "bench-password" | "$VIGIL" user add bench --role probe --password-stdin "${STORE[@]}" >/dev/null
 TOKEN=$("$VIGIL" token create --user bench "${STORE[@]}" 2>/dev/null)
-"$VIGIL" --log-level warn serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" "${STORE[@]}" \
+"$VIGIL" serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" "${STORE[@]}" \
   --report-key "$WORK/report.key" > "$WORK/serve.out" 2> "$WORK/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done

@@ -37,7 +37,7 @@ if [ ! -s "$DATA/vigil.sqlite" ] || [ ! -e "$DATA/complete" ]; then
   rm -f "$CORPUS"  # the store keeps them; the corpus is several GB
   touch "$DATA/complete"
 fi
-"$VIGIL" --log-level warn serve --listen 127.0.0.1:0 --no-geo --data "$DATA" > "$WORK/query-serve.out" 2> "$WORK/query-serve.log" &
+"$VIGIL" serve --listen 127.0.0.1:0 --no-geo --data "$DATA" > "$WORK/query-serve.out" 2> "$WORK/query-serve.log" &
 SERVER_PID=$!
 trap 'kill $SERVER_PID 2>/dev/null; wait 2>/dev/null' EXIT
 for _ in $(seq 300); do grep -q listening "$WORK/query-serve.out" 2>/dev/null && break; sleep 0.1; done

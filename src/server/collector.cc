@@ -47,12 +47,12 @@ std::string JsonObject1(std::string_view key, std::string_view value) {
 
 Collector::Collector(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
                      std::string report_key, Metrics& metrics, std::string backend_version)
-    : store_(store),
-      clock_(clock),
+    : clock_(clock),
       geo_(geo),
       report_key_(std::move(report_key)),
       metrics_(metrics),
-      backend_version_(std::move(backend_version)) {
+      backend_version_(std::move(backend_version)),
+      writer_(store, 256) {
   ctx_.fingerprints = &analysis::FingerprintDb::Builtin();
 }
 
@@ -223,7 +223,7 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   if (auto valid = store::ValidateMeasurement(*row); !valid) {
     return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
   }
-  auto outcome = store_.Insert(*row);
+  auto outcome = writer_.Insert(std::move(*row));
   if (!outcome) {
     spdlog::error("collector: storing a measurement failed: {}", outcome.error().ToString());
     return Reject(503, "store_error", "the measurement could not be stored; retry later");

@@ -16,8 +16,8 @@
 // On each measurement: the verdict and fingerprint (analysis::Analyzer), country and ASN
 // when the measurement lacks them (from the report, else the client's address through
 // GeoDb), the row built by store::PrepareMeasurement (raw bytes kept exactly as they
-// appeared inside "content"), then Store::Insert. The answer is sent only after Insert
-// returned, i.e. after the commit: an acknowledged measurement is durable. Submitting the
+// appeared inside "content"), then stored through GroupCommit (concurrent submissions share
+// one transaction). The answer is sent only after that returned, i.e. after the commit: an acknowledged measurement is durable. Submitting the
 // same measurement again stores nothing and answers the uid stored the first time.
 //
 // Thread-safety: every method is blocking (it waits for the store) and may be called from
@@ -36,6 +36,7 @@
 #include "core/clock.h"
 #include "geo/geo_db.h"
 #include "net/http_server.h"
+#include "server/group_commit.h"
 #include "server/metrics.h"
 #include "store/store.h"
 
@@ -70,7 +71,6 @@ class Collector {
   void ReturnAnalyzer(std::unique_ptr<analysis::Analyzer> a);
   net::HttpServerResponse Reject(int status, std::string_view reason, std::string_view message);
 
-  store::Store& store_;
   const Clock& clock_;
   const geo::GeoDb* geo_;
   std::string report_key_;
@@ -79,6 +79,7 @@ class Collector {
   analysis::AnalysisContext ctx_;
   std::mutex mu_;
   std::vector<std::unique_ptr<analysis::Analyzer>> analyzers_;
+  GroupCommit writer_;
 };
 
 }  // namespace vigil::server

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include <boost/asio/co_spawn.hpp>
@@ -291,6 +292,36 @@ TEST_F(ServerTest, CollectorRoundTripWithRealMeasurements) {
   ASSERT_EQ(none.status, 200);
   EXPECT_EQ(int64_t(parser.parse(none.body)["dimension_count"]), 0);
   EXPECT_EQ(int64_t(parser.parse(none.body)["result"]["measurement_count"]), in_it);
+}
+
+TEST_F(ServerTest, ConcurrentSubmissionsShareCommitsAndEachIsStoredOnce) {
+  TearDown();
+  ServerOptions options;
+  options.worker_threads = 16;
+  Start(options);
+  const std::string token = TokenFor("probe1", "probe");
+  const std::string report = OpenReport(token);
+  const auto samples = SampleLines();
+  std::vector<std::thread> clients;
+  std::mutex mu;
+  std::map<std::string, int> uids;
+  for (int c = 0; c < 8; ++c) {
+    clients.emplace_back([&, c] {
+      for (size_t i = static_cast<size_t>(c % 4); i < samples.size(); i += 4) {  // each sample twice
+        auto r = Http(port_, "POST", "/report/" + report, Submission(samples[i]),
+                      {"Authorization: Bearer " + token});
+        std::lock_guard lock(mu);
+        EXPECT_EQ(r.status, 200) << r.body;
+        ++uids[Field(r.body, "measurement_uid")];
+      }
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(uids.size(), samples.size());
+  for (const auto& [uid, n] : uids) EXPECT_EQ(n, 2) << uid;
+  auto list = Http(port_, "GET", "/api/v1/measurements?limit=1");
+  simdjson::dom::parser parser;
+  EXPECT_EQ(int64_t(parser.parse(list.body)["metadata"]["count"]), int64_t(samples.size()));
 }
 
 TEST_F(ServerTest, FiltersSelectMeasurements) {

@@ -1,0 +1,60 @@
+#include "server/group_commit.h"
+
+#include <vector>
+
+namespace vigil::server {
+
+GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch)
+    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), writer_([this] { Run(); }) {}
+
+GroupCommit::~GroupCommit() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
+
+Result<store::InsertOutcome> GroupCommit::Insert(store::StoredMeasurement m) {
+  Pending p{std::move(m), {}};
+  auto done = p.done.get_future();
+  {
+    std::lock_guard lock(mu_);
+    if (stop_) return Fail("unavailable", "the server is stopping");
+    queue_.push_back(&p);
+  }
+  cv_.notify_one();
+  return done.get();
+}
+
+void GroupCommit::Run() {
+  std::vector<Pending*> batch;
+  std::vector<store::StoredMeasurement> rows;
+  while (true) {
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, nothing left
+      while (!queue_.empty() && batch.size() < max_batch_) {
+        batch.push_back(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    rows.clear();
+    for (Pending* p : batch) rows.push_back(std::move(p->row));
+    auto outcomes = store_.InsertBatch(rows);
+    if (outcomes && outcomes->size() == batch.size()) {
+      for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value((*outcomes)[i]);
+    } else if (batch.size() == 1) {
+      batch[0]->done.set_value(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
+                                        : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));
+    } else {
+      // Nothing of the batch was stored: each row on its own.
+      for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(store_.Insert(rows[i]));
+    }
+    batch.clear();
+  }
+}
+
+}  // namespace vigil::server

@@ -1,0 +1,52 @@
+// GroupCommit: the collector's writer. Each caller hands over one prepared measurement and
+// blocks until it is committed; one writer thread stores whatever has queued up meanwhile
+// in a single Store::InsertBatch transaction. With SQLite's synchronous=FULL a commit costs
+// one fsync, so concurrent submissions share it instead of queueing behind one fsync each;
+// every caller still returns only after its row is durable.
+//
+// A failed batch is retried row by row (Store::Insert), so one bad row cannot fail the
+// others' submissions.
+//
+// Thread-safety: Insert() may be called from many threads at once. The Store must outlive
+// the GroupCommit; the destructor finishes what is queued, then joins the writer.
+#pragma once
+
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "core/result.h"
+#include "store/store.h"
+
+namespace vigil::server {
+
+class GroupCommit {
+ public:
+  GroupCommit(store::Store& store, std::size_t max_batch);
+  ~GroupCommit();
+  GroupCommit(const GroupCommit&) = delete;
+  GroupCommit& operator=(const GroupCommit&) = delete;
+
+  // Stores `m` (idempotently, see store.h) and returns once it is committed.
+  Result<store::InsertOutcome> Insert(store::StoredMeasurement m);
+
+ private:
+  struct Pending {
+    store::StoredMeasurement row;
+    std::promise<Result<store::InsertOutcome>> done;
+  };
+  void Run();
+
+  store::Store& store_;
+  const std::size_t max_batch_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Pending*> queue_;
+  bool stop_ = false;
+  std::thread writer_;
+};
+
+}  // namespace vigil::server
