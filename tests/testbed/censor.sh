@@ -8,6 +8,8 @@ tb_censor_dns_rules() {
   echo "--address=/nxdomain.$TB_DOMAIN/"
   # Lying resolver: the name resolves to the blockpage server's fingerprinted address.
   echo "--address=/dnslie.$TB_DOMAIN/$TB_FP_DNS_IP"
+  # The name the injector races (tb_start_servers): resolved at its far-away authority.
+  echo "--server=/inject.$TB_DOMAIN/${TB_SITE_IP[far-dns]}"
   # Benchmark hosts (bench/probe.sh): see tb_bench_technique.
   if [ "$TB_BENCH_HOSTS" -gt 0 ]; then
     local n

@@ -47,7 +47,7 @@ declare -A TB_SITE_IP=(
   [blockpage]=10.231.2.18 [down]=10.231.2.19 [redir1]=10.231.2.20 [redir2]=10.231.2.21
   [throttle]=10.231.2.22 [redir-rst]=10.231.2.23
   [hostile-dns]=10.231.2.30 [hostile-header]=10.231.2.31 [hostile-body]=10.231.2.32
-  [hostile-trickle]=10.231.2.33 [hostile-tls]=10.231.2.34
+  [hostile-trickle]=10.231.2.33 [hostile-tls]=10.231.2.34 [far-dns]=10.231.2.35
   # Platforms: the blocked and the open stand-ins.
   [wa-blocked]=10.231.2.40 [wa-open]=10.231.2.41 [wa-web]=10.231.2.42
   [tg-blocked-1]=10.231.2.43 [tg-blocked-2]=10.231.2.44 [tg-open-1]=10.231.2.45
@@ -253,7 +253,7 @@ tb_write_nginx_conf() {
   local c="$TB_DIR/nginx.conf" pki="$TB_DIR/pki" w="$TB_DIR/www"
   local site_listen="" ip name n
   for name in "${!TB_SITE_IP[@]}"; do
-    case "$name" in down|hostile-*|redir*) continue ;; esac
+    case "$name" in down|hostile-*|redir*|far-dns) continue ;; esac
     ip=${TB_SITE_IP[$name]}
     site_listen+="    listen $ip:80; listen $ip:443 ssl;"$'\n'
     case "$name" in wa-*) site_listen+="    listen $ip:5222;"$'\n' ;; esac
@@ -360,6 +360,10 @@ tb_start_servers() {
   tb_bg hostile-tls "$TB_NS_INET" "$t/tb_hostile" tls-garbage "${TB_SITE_IP[hostile-tls]}:443"
   tb_bg middlebox "$TB_NS_INET" "$t/tb_hostile" middlebox "$TB_MIDDLEBOX_IP:80" \
     "$TB_DIR/www/blockpage/index.html"
+  # inject.vigil.test's own authoritative server is far away (300 ms), the censor's injector
+  # on the ISP is close: the forged answer arrives first, the real one after it.
+  tb_bg far-dns "$TB_NS_INET" "$t/tb_hostile" dns-slow "${TB_SITE_IP[far-dns]}:53" \
+    "inject.$TB_DOMAIN" "${TB_SITE_IP[inject]}" 300
   # Racing DNS injector on the ISP: forged answers for inject.vigil.test (see tb_hostile.cc).
   tb_bg injector "$TB_NS_ISP" "$t/tb_hostile" dns-inject "$TB_ISP_CLIENT_SIDE" \
     "inject.$TB_DOMAIN" "$TB_FP_DNS_IP"

@@ -115,7 +115,8 @@ scenario_dns_lie() {
 }
 
 # The injector in the ISP namespace answers first with the fingerprint address; dnsmasq's real
-# answer (from the authoritative server) follows. The UDP resolver records both.
+# answer (from the name's authority, 300 ms away) follows. The UDP resolver records both; the
+# system resolver, which keeps the first answer, got the forged one.
 scenario_dns_injection() {
   run_probe inject --input "$(url http inject)" --cc "$TB_FP_DNS_CC"
   local udp_answers
@@ -125,6 +126,7 @@ scenario_dns_injection() {
   expect m "[.test_keys.queries[] | select(.engine != \"system\") | .answers[]?.ipv4] | index(\"$TB_FP_DNS_IP\") != null" true
   expect m "[.test_keys.queries[] | select(.engine != \"system\") | .answers[]?.ipv4] | index(\"${TB_SITE_IP[inject]}\") != null" true
   grep -q "injected an answer" "$TB_DIR/injector.log" || tb_die "the injector never fired"
+  expect m "[.test_keys.queries[] | select(.engine == \"system\") | .answers[]?.ipv4] | index(\"$TB_FP_DNS_IP\") != null" true
   expect_verdict dns false
   expect_confirmed "$TB_FP_DNS_NAME"
 }

@@ -10,6 +10,10 @@
 //   tb_hostile tls-garbage ADDR:PORT         TCP: random bytes where a TLS ServerHello belongs
 //   tb_hostile middlebox ADDR:PORT FILE      HTTP: a censor's injected blockpage, as middleboxes
 //                                            send it (minimal header, FILE as body, close)
+//   tb_hostile dns-slow ADDR:PORT NAME IP MS A far-away authoritative server: answers A queries
+//                                            for NAME with IP (other types: no records) after
+//                                            MS milliseconds, so an injector closer to the
+//                                            client wins the race every time
 //   tb_hostile dns-inject LOCAL_IP NAME IP   On the ISP: for every A query for NAME sent to
 //                                            LOCAL_IP:53, send a forged answer (IP) at once,
 //                                            racing the real resolver's answer
@@ -256,6 +260,37 @@ std::string BuildAnswer(const uint8_t* p, const Question& q, const std::vector<u
   }
 }
 
+[[noreturn]] void DnsSlow(const sockaddr_in& sa, std::string name, const std::string& ip,
+                          int delay_ms) {
+  in_addr addr{};
+  if (inet_pton(AF_INET, ip.c_str(), &addr) != 1) {
+    std::fprintf(stderr, "tb_hostile: dns-slow: bad address\n");
+    std::exit(2);
+  }
+  std::transform(name.begin(), name.end(), name.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  const auto delay = std::chrono::milliseconds(std::clamp(delay_ms, 0, 5000));
+  int fd = Listen(sa, SOCK_DGRAM);
+  for (;;) {
+    uint8_t buf[1500];
+    sockaddr_in peer{};
+    socklen_t plen = sizeof peer;
+    ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &plen);
+    if (n <= 0) continue;
+    auto q = ParseQuestion(buf, static_cast<std::size_t>(n));
+    if (!q || g_connections.load() >= kMaxConnections) continue;
+    std::vector<uint32_t> addrs;
+    if (q->name == name && q->qtype == 1) addrs.push_back(ntohl(addr.s_addr));
+    std::string answer = BuildAnswer(buf, *q, addrs);
+    ++g_connections;
+    std::thread([fd, answer, peer, plen, delay] {
+      std::this_thread::sleep_for(delay);
+      sendto(fd, answer.data(), answer.size(), 0, reinterpret_cast<const sockaddr*>(&peer), plen);
+      --g_connections;
+    }).detach();
+  }
+}
+
 [[noreturn]] void DnsInject(const std::string& local_ip, std::string name,
                             const std::string& forged) {
   in_addr local{}, fake{};
@@ -306,7 +341,7 @@ int Usage() {
   std::fprintf(stderr,
                "usage: tb_hostile dns-many ADDR:PORT COUNT | endless-header ADDR:PORT |\n"
                "       endless-body ADDR:PORT | trickle ADDR:PORT | tls-garbage ADDR:PORT |\n"
-               "       middlebox ADDR:PORT FILE |\n"
+               "       middlebox ADDR:PORT FILE | dns-slow ADDR:PORT NAME IP MS |\n"
                "       dns-inject LOCAL_IP NAME FORGED_IP\n");
   return 2;
 }
@@ -328,6 +363,10 @@ int main(int argc, char** argv) {
   if (mode == "dns-many") {
     if (argc != 4) return Usage();
     DnsMany(*ep, std::atoi(argv[3]));
+  }
+  if (mode == "dns-slow") {
+    if (argc != 6) return Usage();
+    DnsSlow(*ep, argv[3], argv[4], std::atoi(argv[5]));
   }
   if (mode == "endless-header") ServeTcp(*ep, EndlessHeader);
   if (mode == "endless-body") ServeTcp(*ep, EndlessBody);
