@@ -24,6 +24,8 @@ struct ParseOptions {
   bool keep_unknown = true;
   // For tests other than web_connectivity, keep test_keys as compact JSON text.
   bool keep_other_test_keys = true;
+  // Decode TLS peer certificates and read network events (verdicts need neither).
+  bool keep_certificates_and_events = true;
 };
 
 class MeasurementParser {

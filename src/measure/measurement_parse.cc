@@ -270,7 +270,7 @@ TlsHandshake ParseTls(Reader& r, Object o, size_t i) {
     else if (k == "tags") h.tags = r.Strings(v, path + ".tags");
     else if (k == "transaction_id") h.transaction_id = r.OptInt(v, path);
     else if (k == "peer_certificates") {
-      if (v.is_null()) continue;
+      if (v.is_null() || !r.options().keep_certificates_and_events) continue;
       auto a = json::AsArray(v);
       if (!a) {
         r.Fail(path + ".peer_certificates", "expected an array");
@@ -451,6 +451,7 @@ WebConnectivityKeys ParseWebConnectivity(Reader& r, Object o) {
         return ParseHttp(r, q, i);
       });
     } else if (k == "network_events") {
+      if (!r.options().keep_certificates_and_events) continue;
       tk.network_events = r.List<NetworkEvent>(
           v, "test_keys.network_events", [&](Object q, size_t i) { return ParseEvent(r, q, i); });
     } else if (k == "control") {
