@@ -190,7 +190,9 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   }
 
   auto analyzer = TakeAnalyzer();
-  auto record = analyzer->Analyze(raw);
+  // `raw` lies inside `padded`, whose padding follows the body: no copy needed.
+  static_assert(simdjson::SIMDJSON_PADDING >= analysis::Analyzer::kPadding);
+  auto record = analyzer->Analyze(raw, /*padded=*/true);
   ReturnAnalyzer(std::move(analyzer));
   if (!record) return Reject(400, "malformed_measurement", "content: " + record.error().ToString());
   if (record->test_name.empty() || !IsTestName(record->test_name)) {
@@ -218,7 +220,7 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   if (record->report_id.empty()) record->report_id = std::string(report_id);
   store::PrepareOptions options;
   options.received_at = clock_.WallNow();
-  auto row = store::PrepareMeasurement(*record, raw, options);
+  auto row = store::PrepareMeasurement(*record, raw, options, /*padded=*/true);
   if (!row) return Reject(400, "malformed_measurement", "content: " + row.error().ToString());
   if (auto valid = store::ValidateMeasurement(*row); !valid) {
     return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
