@@ -75,7 +75,7 @@ void AppendIpv6(std::string& out, const uint8_t* b) {
     uint16_t w = words[i];
     bool started = false;
     for (int shift = 12; shift >= 0; shift -= 4) {
-      unsigned nibble = (w >> shift) & 0xfu;
+      unsigned nibble = static_cast<unsigned>(w >> shift) & 0xfu;
       if (nibble != 0 || started || shift == 0) {
         out += kHex[nibble];
         started = true;
