@@ -8,15 +8,16 @@
 # each acknowledged measurement is on disk) or, with --postgres, a private cluster
 # (scripts/with-postgres). Every request stores a new measurement (unique serial).
 #
-#   bench/collector.sh [--seconds 15] [--connections 64] [--threads 2] [--postgres]
+#   bench/collector.sh [--seconds 15] [--connections 64] [--threads 2] [--workers N] [--postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_RUN=15 CONNS=64 THREADS=2 PG=0
+SECONDS_RUN=15 CONNS=64 THREADS=2 PG=0 WORKERS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_RUN="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
+    --workers) WORKERS="$2"; shift 2 ;;
     --postgres) PG=1; shift ;;
     --inner) INNER=1; shift ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
@@ -48,7 +49,7 @@ with open(sys.argv[2], "w") as out:
 PY
 echo "bench-password" | "$VIGIL" user add bench --role probe --password-stdin "${STORE[@]}" >/dev/null
 TOKEN=$("$VIGIL" token create --user bench "${STORE[@]}" 2>/dev/null)
-"$VIGIL" serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" "${STORE[@]}" \
+"$VIGIL" serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" --workers "$WORKERS" "${STORE[@]}" \
   --report-key "$WORK/report.key" > "$WORK/serve.out" 2> "$WORK/serve.log" &
 SERVER_PID=$!
 for _ in $(seq 100); do grep -q listening "$WORK/serve.out" 2>/dev/null && break; sleep 0.1; done
