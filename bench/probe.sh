@@ -15,6 +15,7 @@
 #
 #   bench/probe.sh [--timeout-ms 4000]
 #   VIGIL=path/to/vigil TB_TOOLS=path/to/tests/testbed bench/probe.sh   # skip the release build
+#   BENCH_DIR=folder bench/probe.sh    # keep the report, measurements and verdicts there
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TIMEOUT_MS=4000
@@ -136,3 +137,6 @@ report="$OUT/probe-bench-report.txt"
   echo "verdicts identical between the runs: $same ($differ differ)"
   echo "verdicts as expected from the technique: serial $(accuracy serial), parallel $(accuracy parallel)"
 } | tee "$report"
+if [ "$OUT" != "$TB_DIR" ]; then  # keep the measurements and verdicts beside the report
+  cp "$TB_DIR"/{serial,parallel}.jsonl "$TB_DIR"/{serial,parallel}.verdicts.tsv "$expected" "$OUT"/
+fi
