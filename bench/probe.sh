@@ -22,7 +22,7 @@ TIMEOUT_MS=4000
 while [ $# -gt 0 ]; do
   case "$1" in
     --timeout-ms) TIMEOUT_MS="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "probe.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
