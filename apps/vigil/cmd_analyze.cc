@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/terminal.h"
 #include "geo/geo_db.h"
+#include "geo/lazy_asn.h"
 
 namespace vigil::app {
 namespace {
@@ -26,38 +27,6 @@ struct AnalyzeFlags {
   bool summary = false;
   bool strict = false;
   std::string geo_dir;
-};
-
-// Loads the geolocation data the first time an ASN is needed (most measurements carry
-// their own ASNs, so the table is often never loaded).
-class LazyAsn {
- public:
-  explicit LazyAsn(std::string dir) : dir_(std::move(dir)) {}
-  std::optional<uint32_t> Lookup(std::string_view ip) {
-    std::call_once(once_, [&] {
-      auto dir = dir_.empty() ? geo::DefaultGeoDir() : Result<std::string>(dir_);
-      if (!dir) {
-        spdlog::info("no IP-to-ASN data ({}); DNS consistency will compare addresses only",
-                     dir.error().message);
-        return;
-      }
-      auto db = geo::GeoDb::Load(*dir);
-      if (!db) {
-        spdlog::warn("cannot load geolocation data from {}: {}", *dir, db.error().ToString());
-        return;
-      }
-      db_ = std::move(*db);
-    });
-    if (!db_) return std::nullopt;
-    auto info = db_->Lookup(ip);
-    if (!info || info->asn == 0) return std::nullopt;
-    return info->asn;
-  }
-
- private:
-  std::string dir_;
-  std::once_flag once_;
-  std::unique_ptr<geo::GeoDb> db_;
 };
 
 class CommandSink : public analysis::BatchSink {
@@ -114,7 +83,7 @@ int Run(const AnalyzeFlags& flags) {
     }
     inputs.push_back("-");
   }
-  LazyAsn asn(flags.geo_dir);
+  geo::LazyAsnLookup asn(flags.geo_dir);
   analysis::AnalysisContext ctx;
   ctx.fingerprints = &analysis::FingerprintDb::Builtin();
   ctx.asn_lookup = [&asn](std::string_view ip) { return asn.Lookup(ip); };

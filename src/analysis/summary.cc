@@ -26,6 +26,7 @@ void Summary::Counts::Add(const Verdict& v) {
   anomaly += v.anomaly.value_or(false) ? 1u : 0u;
   confirmed += v.confirmed.value_or(false) ? 1u : 0u;
   failure += v.failure.value_or(false) ? 1u : 0u;
+  unscored += !v.anomaly && !v.failure ? 1u : 0u;
 }
 
 void Summary::Add(const AnalysisRecord& r) {
@@ -63,12 +64,12 @@ std::string Summary::Render() const {
                    std::vector<std::pair<std::string, Counts>> rows) {
     line("");
     line(title);
-    line(fmt::format("  {:<32} {:>9} {:>9} {:>9} {:>9} {:>9}", key_name, "total", "anomaly", "confirmed",
-                     "failure", "ok"));
+    line(fmt::format("  {:<32} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", key_name, "total", "anomaly",
+                     "confirmed", "failure", "ok", "no rule"));
     for (const auto& [key, c] : rows) {
-      size_t ok = c.n - std::min(c.n, c.anomaly + c.failure);
-      line(fmt::format("  {:<32} {:>9} {:>9} {:>9} {:>9} {:>9}", key.substr(0, 32), c.n, c.anomaly,
-                       c.confirmed, c.failure, ok));
+      size_t ok = c.n - std::min(c.n, c.anomaly + c.failure + c.unscored);
+      line(fmt::format("  {:<32} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}", key.substr(0, 32), c.n, c.anomaly,
+                       c.confirmed, c.failure, ok, c.unscored));
     }
   };
   table("By test", "test", {by_test_.begin(), by_test_.end()});

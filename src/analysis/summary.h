@@ -22,6 +22,7 @@ class Summary {
  private:
   struct Counts {
     size_t n = 0, anomaly = 0, confirmed = 0, failure = 0;
+    size_t unscored = 0;  // tests Vigil has no rule for: neither ok nor anomalous
     void Add(const Verdict& v);
   };
   size_t total_ = 0, errors_ = 0;

@@ -18,6 +18,7 @@
 #include "core/json_writer.h"
 #include "core/terminal.h"
 #include "geo/geo_db.h"
+#include "geo/lazy_asn.h"
 #include "measure/measurement_json.h"
 #include "measure/nettests/control.h"
 #include "measure/nettests/platforms.h"
@@ -41,37 +42,6 @@ auto OnPool(asio::thread_pool& pool, F f) -> asio::awaitable<decltype(f())> {
       pool, [f = std::move(f)]() -> asio::awaitable<decltype(f())> { co_return f(); },
       asio::use_awaitable);
 }
-
-// Loads the geolocation data the first time an ASN is needed; without data, no ASNs.
-class LazyAsn {
- public:
-  explicit LazyAsn(std::string dir) : dir_(std::move(dir)) {}
-  std::optional<uint32_t> Lookup(std::string_view ip) {
-    std::call_once(once_, [&] {
-      auto dir = dir_.empty() ? geo::DefaultGeoDir() : Result<std::string>(dir_);
-      if (!dir) {
-        spdlog::info("no IP-to-ASN data ({}); DNS consistency compares addresses only",
-                     dir.error().message);
-        return;
-      }
-      auto db = geo::GeoDb::Load(*dir);
-      if (!db) {
-        spdlog::warn("cannot load geolocation data from {}: {}", *dir, db.error().ToString());
-        return;
-      }
-      db_ = std::move(*db);
-    });
-    if (!db_) return std::nullopt;
-    auto info = db_->Lookup(ip);
-    if (!info || info->asn == 0) return std::nullopt;
-    return info->asn;
-  }
-
- private:
-  std::string dir_;
-  std::once_flag once_;
-  std::unique_ptr<geo::GeoDb> db_;
-};
 
 std::string Settings(const ProbeRunConfig& c) {
   std::string out;
@@ -207,7 +177,7 @@ Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& config) {
   } else if (!c.inputs.empty() || c.resume) {
     spdlog::warn("no --helper: web_connectivity measurements will have no control data");
   }
-  LazyAsn geo(c.geo_dir);
+  geo::LazyAsnLookup geo(c.geo_dir);
   analysis::AnalysisContext analysis_context;
   analysis_context.fingerprints = &analysis::FingerprintDb::Builtin();
   analysis_context.asn_lookup = [&geo](std::string_view ip) { return geo.Lookup(ip); };
