@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "store/connection_pool.h"
 #include "store/sql_query.h"
 
 namespace vigil::store {
@@ -276,10 +277,7 @@ class Connection {
 struct PgStore::Impl {
   std::string conninfo;
   PgOptions options;
-  std::mutex pool_mu;
-  std::condition_variable pool_cv;
-  std::vector<std::unique_ptr<Connection>> idle;
-  int open_connections = 0;
+  ConnectionPool<Connection> pool;
   std::mutex partitions_mu;
   std::set<std::chrono::sys_days> partitions;  // months known to exist
 
@@ -296,47 +294,9 @@ struct PgStore::Impl {
     return conn;
   }
 
-  class Lease {
-   public:
-    Lease(Impl* impl, std::unique_ptr<Connection> c) : impl_(impl), c_(std::move(c)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (!c_) return;
-      std::lock_guard lock(impl_->pool_mu);
-      if (c_->Broken()) {
-        --impl_->open_connections;
-        c_.reset();
-      } else {
-        impl_->idle.push_back(std::move(c_));
-      }
-      impl_->pool_cv.notify_one();
-    }
-    Connection* operator->() const { return c_.get(); }
-    Connection& operator*() const { return *c_; }
-
-   private:
-    Impl* impl_;
-    std::unique_ptr<Connection> c_;
-  };
-
+  using Lease = ConnectionPool<Connection>::Lease;
   Result<Lease> Borrow() {
-    std::unique_lock lock(pool_mu);
-    pool_cv.wait(lock, [&] { return !idle.empty() || open_connections < options.max_connections; });
-    if (!idle.empty()) {
-      auto c = std::move(idle.back());
-      idle.pop_back();
-      return Lease(this, std::move(c));
-    }
-    ++open_connections;
-    lock.unlock();
-    auto c = NewConnection();
-    if (!c) {
-      std::lock_guard relock(pool_mu);
-      --open_connections;
-      pool_cv.notify_one();
-      return tl::unexpected(c.error());
-    }
-    return Lease(this, std::move(*c));
+    return pool.Borrow(options.max_connections, [this] { return NewConnection(); });
   }
 
   template <typename T, typename Fn>

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "store/connection_pool.h"
 #include "store/sql_query.h"
 
 namespace vigil::store {
@@ -255,10 +256,7 @@ ApiToken ReadToken(const Stmt& s) {
 struct SqliteStore::Impl {
   std::string path;
   SqliteOptions options;
-  std::mutex pool_mu;
-  std::condition_variable pool_cv;
-  std::vector<std::unique_ptr<Connection>> idle;
-  int open_connections = 0;
+  ConnectionPool<Connection> pool;
   std::mutex write_mu;
 
   Result<std::unique_ptr<Connection>> NewConnection() {
@@ -281,43 +279,9 @@ struct SqliteStore::Impl {
     return c;
   }
 
-  // A connection borrowed from the pool, returned when the lease dies.
-  class Lease {
-   public:
-    Lease(Impl* impl, std::unique_ptr<Connection> c) : impl_(impl), c_(std::move(c)) {}
-    Lease(Lease&&) = default;
-    ~Lease() {
-      if (!c_) return;
-      std::lock_guard lock(impl_->pool_mu);
-      impl_->idle.push_back(std::move(c_));
-      impl_->pool_cv.notify_one();
-    }
-    Connection* operator->() const { return c_.get(); }
-    Connection& operator*() const { return *c_; }
-
-   private:
-    Impl* impl_;
-    std::unique_ptr<Connection> c_;
-  };
-
+  using Lease = ConnectionPool<Connection>::Lease;
   Result<Lease> Borrow() {
-    std::unique_lock lock(pool_mu);
-    pool_cv.wait(lock, [&] { return !idle.empty() || open_connections < options.max_connections; });
-    if (!idle.empty()) {
-      auto c = std::move(idle.back());
-      idle.pop_back();
-      return Lease(this, std::move(c));
-    }
-    ++open_connections;
-    lock.unlock();
-    auto c = NewConnection();
-    if (!c) {
-      std::lock_guard relock(pool_mu);
-      --open_connections;
-      pool_cv.notify_one();
-      return tl::unexpected(c.error());
-    }
-    return Lease(this, std::move(*c));
+    return pool.Borrow(options.max_connections, [this] { return NewConnection(); });
   }
 
   // Runs fn(connection) inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
