@@ -1,5 +1,6 @@
 #include "probe/probe_run.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <exception>
 #include <fstream>
@@ -152,7 +153,9 @@ Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& config) {
   net_options.tcp_connect_timeout = c.step_timeout;
   auto network = net::RealNetwork::Create(net_options);
   if (!network) return tl::unexpected(network.error());
-  auto poster = nt::HttpPoster::Create(c.ca_file);
+  // One control request per measurement in flight: size the (blocking) POST pool to the
+  // parallelism, or control requests queue behind each other and cap the probe's speed.
+  auto poster = nt::HttpPoster::Create(c.ca_file, std::max<std::size_t>(4, c.parallel));
   if (!poster) return tl::unexpected(poster.error());
   nt::PlatformConfig platforms;
   if (!c.platform_config_path.empty()) {
