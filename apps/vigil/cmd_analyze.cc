@@ -102,7 +102,7 @@ int Run(const AnalyzeFlags& flags) {
     return 1;
   }
   if (stats->errors > 0) {
-    std::fprintf(stderr, "vigil analyze: %zu measurement(s) could not be read; %zu analysed\n",
+    std::fprintf(stderr, "vigil analyze: %zu input(s) could not be read (see above); %zu measurement(s) analysed\n",
                  stats->errors, stats->measurements);
     return 1;
   }
