@@ -3,6 +3,7 @@
 // src/store. Pure functions; thread-safe.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <string>
 #include <variant>
@@ -38,5 +39,32 @@ void AppendOrderAndPage(const MeasurementFilter& f, Query& q);
 // SELECT x, y, measurement_count, anomaly_count, confirmed_count, failure_count,
 // ok_count FROM `table` WHERE ... GROUP BY ... ORDER BY x, y. Missing axes select ''.
 Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table);
+
+// Reads one row selected with the measurement columns listed above (same order in both
+// stores). Row is a store's row cursor with
+// Text(i), OptText(i), Int(i) and OptBool(i).
+template <typename Row>
+StoredMeasurement ReadMeasurementRow(const Row& s) {
+  StoredMeasurement m;
+  m.measurement_uid = s.Text(0);
+  m.idempotency_key = s.Text(1);
+  m.report_id = s.Text(2);
+  m.input = s.OptText(3);
+  m.domain = s.Text(4);
+  m.test_name = s.Text(5);
+  m.probe_cc = s.Text(6);
+  m.probe_asn = static_cast<uint32_t>(s.Int(7));
+  m.measurement_start_time = Seconds(std::chrono::seconds(s.Int(8)));
+  m.verdict.anomaly = s.OptBool(9);
+  m.verdict.confirmed = s.OptBool(10);
+  m.verdict.failure = s.OptBool(11);
+  m.verdict.blocking = BlockingFromText(s.OptText(12));
+  m.verdict.accessible = s.OptBool(13);
+  m.verdict.fingerprint = s.OptText(14);
+  m.verdict.why = s.Text(15);
+  m.category_code = s.OptText(16);
+  m.raw_size = static_cast<uint64_t>(s.Int(17));
+  return m;
+}
 
 }  // namespace vigil::store::sql

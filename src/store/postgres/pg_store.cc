@@ -167,28 +167,7 @@ class Row {
   int row_;
 };
 
-StoredMeasurement ReadMeasurement(const Row& s) {
-  StoredMeasurement m;
-  m.measurement_uid = s.Text(0);
-  m.idempotency_key = s.Text(1);
-  m.report_id = s.Text(2);
-  m.input = s.OptText(3);
-  m.domain = s.Text(4);
-  m.test_name = s.Text(5);
-  m.probe_cc = s.Text(6);
-  m.probe_asn = static_cast<uint32_t>(s.Int(7));
-  m.measurement_start_time = Seconds(std::chrono::seconds(s.Int(8)));
-  m.verdict.anomaly = s.OptBool(9);
-  m.verdict.confirmed = s.OptBool(10);
-  m.verdict.failure = s.OptBool(11);
-  m.verdict.blocking = BlockingFromText(s.OptText(12));
-  m.verdict.accessible = s.OptBool(13);
-  m.verdict.fingerprint = s.OptText(14);
-  m.verdict.why = s.Text(15);
-  m.category_code = s.OptText(16);
-  m.raw_size = static_cast<uint64_t>(s.Int(17));
-  return m;
-}
+StoredMeasurement ReadMeasurement(const Row& s) { return sql::ReadMeasurementRow(s); }
 
 const char* kUserColumns = "id, username, password_hash, role, disabled, created_at";
 User ReadUser(const Row& s) {
