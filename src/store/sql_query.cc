@@ -127,4 +127,20 @@ Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string
   return q;
 }
 
+void AppendEventWhere(const EventFilter& f, Dialect d, Query& q) {
+  std::vector<std::string> conds;
+  auto add = [&](const char* fmt_text, Param p) {
+    q.params.push_back(std::move(p));
+    conds.push_back(fmt::format(fmt::runtime(fmt_text), Placeholder(d, q.params.size())));
+  };
+  if (f.entity_type) add("entity_type = {}", *f.entity_type);
+  if (f.entity_code) add("entity_code = {}", *f.entity_code);
+  if (f.kind) add("kind = {}", *f.kind);
+  if (f.since) add("(end_time IS NULL OR end_time >= {})", int64_t{f.since->time_since_epoch().count()});
+  if (f.until) add("start_time < {}", int64_t{f.until->time_since_epoch().count()});
+  if (f.open_only) conds.emplace_back("end_time IS NULL");
+  for (size_t i = 0; i < conds.size(); ++i) q.text += (i == 0 ? " WHERE " : " AND ") + conds[i];
+  q.text += fmt::format(" ORDER BY start_time DESC, id DESC LIMIT {}", f.limit);
+}
+
 }  // namespace vigil::store::sql

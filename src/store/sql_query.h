@@ -36,6 +36,10 @@ void AppendWhere(const MeasurementFilter& f, Dialect d, Query& q);
 // " ORDER BY ... LIMIT n OFFSET m".
 void AppendOrderAndPage(const MeasurementFilter& f, Query& q);
 
+// " WHERE ... ORDER BY start_time DESC, id DESC LIMIT n" for events (columns start_time,
+// end_time, entity_type, entity_code, kind).
+void AppendEventWhere(const EventFilter& f, Dialect d, Query& q);
+
 // SELECT x, y, measurement_count, anomaly_count, confirmed_count, failure_count,
 // ok_count FROM `table` WHERE ... GROUP BY ... ORDER BY x, y. Missing axes select ''.
 Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table);

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <charconv>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -109,6 +110,47 @@ Result<void> ValidateMeasurement(const StoredMeasurement& m) {
     return bad("measurement_start_time is outside years 2000-2999");
   }
   if (m.raw_zstd.empty()) return bad("raw measurement is empty");
+  return {};
+}
+
+namespace {
+bool IsEntityType(std::string_view t) { return t == "country" || t == "region" || t == "asn"; }
+bool ShortText(std::string_view s, size_t max) { return !s.empty() && s.size() <= max; }
+}  // namespace
+
+Result<void> ValidateSignalPoint(const SignalPoint& p) {
+  if (!IsEntityType(p.entity_type)) return Fail("invalid_argument", "entity_type must be country, region or asn");
+  if (!ShortText(p.entity_code, 64)) return Fail("invalid_argument", "entity_code must be 1-64 bytes");
+  if (!ShortText(p.datasource, 64)) return Fail("invalid_argument", "datasource must be 1-64 bytes");
+  if (p.step <= 0 || p.step > 86400 * 7) return Fail("invalid_argument", "step must be 1 s to 7 days");
+  if (!std::isfinite(p.value)) return Fail("invalid_argument", "value must be a finite number");
+  return {};
+}
+
+Result<void> ValidateCheckin(const WatchCheckin& c) {
+  if (!ShortText(c.probe_key, 128)) return Fail("invalid_argument", "probe_key must be 1-128 bytes");
+  if (!IsUpperCc(c.cc)) return Fail("invalid_argument", "cc must be two upper-case letters");
+  if (c.region.size() > 64) return Fail("invalid_argument", "region is longer than 64 bytes");
+  if (!ShortText(c.state, 64)) return Fail("invalid_argument", "state must be 1-64 bytes");
+  return {};
+}
+
+Result<void> ValidateWatchEntry(const WatchEntry& e) {
+  if (!ShortText(e.probe_key, 128)) return Fail("invalid_argument", "probe_key must be 1-128 bytes");
+  if (e.seq < 0) return Fail("invalid_argument", "seq must be >= 0");
+  if (!ShortText(e.entry, 1 << 20)) return Fail("invalid_argument", "entry must be 1 byte to 1 MiB");
+  if (!ShortText(e.hash, 128) || !ShortText(e.signature, 256)) {
+    return Fail("invalid_argument", "hash and signature are required");
+  }
+  return {};
+}
+
+Result<void> ValidateEvent(const DisruptionEvent& e) {
+  if (!IsEntityType(e.entity_type)) return Fail("invalid_argument", "entity_type must be country, region or asn");
+  if (!ShortText(e.entity_code, 64)) return Fail("invalid_argument", "entity_code must be 1-64 bytes");
+  if (!ShortText(e.kind, 32)) return Fail("invalid_argument", "kind must be 1-32 bytes");
+  if (e.end && *e.end < e.start) return Fail("invalid_argument", "an event cannot end before it starts");
+  if (!std::isfinite(e.score)) return Fail("invalid_argument", "score must be a finite number");
   return {};
 }
 

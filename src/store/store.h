@@ -148,6 +148,109 @@ struct ApiToken {
   std::optional<Seconds> revoked_at;
 };
 
+// --- Disruption signals, the watch journal and events (see docs/methodology-detectors.md).
+
+// The value of one datasource for one entity over the bin [time, time + step).
+// Stored points are upserted: the same (entity, datasource, time) again replaces value.
+struct SignalPoint {
+  std::string entity_type;  // "country", "region", "asn"
+  std::string entity_code;  // "CM", "CM-NW", "AS30987"
+  std::string datasource;   // "bgp", "active-probing", ...
+  Seconds time{};
+  int32_t step = 300;       // seconds
+  double value = 0;
+};
+
+// Points of one entity with from <= time < until, ordered by datasource then time.
+struct SignalQuery {
+  std::string entity_type;
+  std::string entity_code;
+  std::optional<std::string> datasource;  // unset: every datasource
+  Seconds from{};
+  Seconds until{};
+};
+
+// A watching probe, as its check-ins describe it (never its IP address).
+struct WatchProbe {
+  std::string probe_key;  // hex ed25519 public key
+  std::string cc;         // "ZZ" when unknown
+  uint32_t asn = 0;
+  std::string region;     // "" when not configured
+  Seconds first_seen{};
+  Seconds last_seen{};
+  std::string last_state;
+};
+
+// One check-in: the probe was reachable and in `state` at `time`.
+struct WatchCheckin {
+  std::string probe_key;
+  std::string cc;
+  uint32_t asn = 0;
+  std::string region;
+  Seconds time{};
+  std::string state;
+};
+
+// One signed journal entry. `entry` is the exact signed JSON text; time, kind and
+// state are copied out of it for queries. Verifying is the caller's job.
+struct WatchEntry {
+  std::string probe_key;
+  int64_t seq = 0;
+  Seconds time{};
+  std::string kind;   // "start", "state", "summary"
+  std::string state;
+  std::string entry;
+  std::string hash;       // hex sha256 of entry
+  std::string signature;  // hex ed25519 signature of entry
+};
+
+struct WatchEntryQuery {
+  std::optional<std::string> probe_key;
+  Seconds from{};
+  Seconds until{};
+  uint32_t limit = 100000;
+};
+
+struct WatchPutResult {
+  int64_t accepted = 0;
+  int64_t duplicates = 0;  // same seq and same hash already stored
+};
+
+// A detected disruption of one entity. `end` unset while it lasts.
+struct DisruptionEvent {
+  int64_t id = 0;  // 0 before it is first saved
+  std::string entity_type;
+  std::string entity_code;
+  std::string kind;  // "full", "regional", "mobile", "platform", "throttling", "dns"
+  Seconds start{};
+  std::optional<Seconds> end;
+  double score = 0;
+  std::string detail_json = "{}";  // signals and evidence behind it
+  Seconds updated_at{};
+};
+
+struct EventFilter {
+  std::optional<std::string> entity_type;
+  std::optional<std::string> entity_code;
+  std::optional<std::string> kind;
+  std::optional<Seconds> since;  // events still going on at or after this time
+  std::optional<Seconds> until;  // events that started before this time
+  bool open_only = false;
+  uint32_t limit = 1000;
+};
+
+// A webhook notification of one event transition ("start" or "end") to one URL.
+struct WebhookDelivery {
+  int64_t id = 0;
+  int64_t event_id = 0;
+  std::string transition;
+  std::string url;
+  std::string payload;
+  int attempts = 0;
+  std::optional<Seconds> next_attempt;
+  std::optional<Seconds> delivered_at;
+};
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -193,6 +296,37 @@ class Store {
   virtual Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) = 0;
   virtual Result<std::vector<ApiToken>> ListTokens(int64_t user_id) = 0;
   virtual Result<void> RevokeToken(int64_t id, Seconds now) = 0;
+
+  // Signals.
+  virtual Result<void> PutSignals(std::span<const SignalPoint> points) = 0;
+  virtual Result<std::vector<SignalPoint>> GetSignals(const SignalQuery& q) = 0;
+
+  // The watch. RecordCheckin upserts the probe and stores the check-in; it returns the
+  // last journal seq held for that probe (-1 when none).
+  virtual Result<int64_t> RecordCheckin(const WatchCheckin& c) = 0;
+  virtual Result<std::vector<WatchCheckin>> ListCheckins(Seconds from, Seconds until) = 0;
+  virtual Result<std::vector<WatchProbe>> ListWatchProbes() = 0;
+  // Entries of one probe, all-or-nothing. An entry whose seq is stored with the same
+  // hash is a duplicate; with another hash the call fails with "conflict".
+  virtual Result<WatchPutResult> PutWatchEntries(std::span<const WatchEntry> entries) = 0;
+  // The entry with the highest seq of a probe, if any.
+  virtual Result<std::optional<WatchEntry>> LastWatchEntry(std::string_view probe_key) = 0;
+  // Ordered by probe_key then seq.
+  virtual Result<std::vector<WatchEntry>> ListWatchEntries(const WatchEntryQuery& q) = 0;
+
+  // Events. SaveEvent inserts (id 0) or updates (by id; "not_found") and returns the id.
+  virtual Result<int64_t> SaveEvent(const DisruptionEvent& e) = 0;
+  // Newest start first.
+  virtual Result<std::vector<DisruptionEvent>> ListEvents(const EventFilter& f) = 0;
+
+  // Webhooks. EnqueueDelivery stores the notification once per (event, transition, url)
+  // and returns false when it was already queued: that is what makes notifications go
+  // out once even with several servers. Pending = not delivered and due at `now`.
+  virtual Result<bool> EnqueueDelivery(const WebhookDelivery& d) = 0;
+  virtual Result<std::vector<WebhookDelivery>> PendingDeliveries(Seconds now, uint32_t limit) = 0;
+  // Records one attempt: delivered, or the time of the next try (nullopt: give up).
+  virtual Result<void> RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
+                                             std::optional<Seconds> next_attempt) = 0;
 };
 
 // Names as OONI's API spells them, and back (nullopt for an unknown name).
@@ -208,5 +342,10 @@ analysis::Blocking BlockingFromText(const std::optional<std::string>& s);
 
 // Checks what both stores require of a row before writing it ("invalid_argument").
 Result<void> ValidateMeasurement(const StoredMeasurement& m);
+// The same for signal points, check-ins, journal entries and events.
+Result<void> ValidateSignalPoint(const SignalPoint& p);
+Result<void> ValidateCheckin(const WatchCheckin& c);
+Result<void> ValidateWatchEntry(const WatchEntry& e);
+Result<void> ValidateEvent(const DisruptionEvent& e);
 
 }  // namespace vigil::store

@@ -532,6 +532,145 @@ TEST_P(StoreTest, SchemaIsVersionedAndReopeningIsHarmless) {
   EXPECT_EQ(c->measurements, 1);
 }
 
+TEST_P(StoreTest, SignalsAreUpsertedAndQueriedByEntityAndTime) {
+  std::vector<SignalPoint> pts;
+  for (int i = 0; i < 6; ++i) {
+    pts.push_back({"asn", "AS64500", "bgp", kT0 + std::chrono::minutes(5 * i), 300, 100.0 - i});
+    pts.push_back({"asn", "AS64500", "active-probing", kT0 + std::chrono::minutes(5 * i), 300, 7.5});
+    pts.push_back({"country", "CM", "bgp", kT0 + std::chrono::minutes(5 * i), 300, 1000});
+  }
+  ASSERT_TRUE(store_->PutSignals(pts));
+  // The same bin again replaces the value.
+  std::vector<SignalPoint> again{{"asn", "AS64500", "bgp", kT0, 300, 42.5}};
+  ASSERT_TRUE(store_->PutSignals(again));
+  auto got = store_->GetSignals({"asn", "AS64500", std::string("bgp"), kT0, kT0 + std::chrono::minutes(15)});
+  ASSERT_TRUE(got) << got.error().ToString();
+  ASSERT_EQ(got->size(), 3u);
+  EXPECT_DOUBLE_EQ((*got)[0].value, 42.5);
+  EXPECT_DOUBLE_EQ((*got)[2].value, 98.0);
+  EXPECT_EQ((*got)[1].time, kT0 + std::chrono::minutes(5));
+  auto all = store_->GetSignals({"asn", "AS64500", std::nullopt, kT0, kT0 + hours(1)});
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 12u);
+  EXPECT_EQ(all->front().datasource, "active-probing");  // ordered by datasource, then time
+  // A bad point fails the whole call and stores nothing.
+  std::vector<SignalPoint> bad{{"asn", "AS1", "bgp", kT0, 300, 1}, {"planet", "X", "bgp", kT0, 300, 1}};
+  auto r = store_->PutSignals(bad);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().failure, "invalid_argument");
+  auto none = store_->GetSignals({"asn", "AS1", std::nullopt, kT0, kT0 + hours(1)});
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StoreTest, WatchCheckinsAndJournalEntries) {
+  WatchCheckin c{"key-a", "CM", 30987, "CM-NW", kT0, "online"};
+  auto last = store_->RecordCheckin(c);
+  ASSERT_TRUE(last) << last.error().ToString();
+  EXPECT_EQ(*last, -1);
+  auto entry = [](int64_t seq, const std::string& hash) {
+    return WatchEntry{"key-a", seq, kT0 + std::chrono::minutes(seq), "state", "offline",
+                      fmt::format(R"({{"seq":{}}})", seq), hash, "sig"};
+  };
+  std::vector<WatchEntry> first{entry(0, "h0"), entry(1, "h1")};
+  auto put = store_->PutWatchEntries(first);
+  ASSERT_TRUE(put) << put.error().ToString();
+  EXPECT_EQ(put->accepted, 2);
+  // Re-sending overlaps: duplicates counted, new ones accepted.
+  std::vector<WatchEntry> second{entry(1, "h1"), entry(2, "h2")};
+  put = store_->PutWatchEntries(second);
+  ASSERT_TRUE(put);
+  EXPECT_EQ(put->accepted, 1);
+  EXPECT_EQ(put->duplicates, 1);
+  // A different entry under a stored seq is a conflict and stores nothing of the call.
+  std::vector<WatchEntry> forked{entry(3, "h3"), entry(2, "other")};
+  put = store_->PutWatchEntries(forked);
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().failure, "conflict");
+  auto tail = store_->LastWatchEntry("key-a");
+  ASSERT_TRUE(tail);
+  ASSERT_TRUE(tail->has_value());
+  EXPECT_EQ((*tail)->seq, 2);
+  EXPECT_EQ((*tail)->hash, "h2");
+  c.time += std::chrono::minutes(10);
+  c.state = "online";
+  last = store_->RecordCheckin(c);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(*last, 2);
+  auto probes = store_->ListWatchProbes();
+  ASSERT_TRUE(probes);
+  ASSERT_EQ(probes->size(), 1u);
+  EXPECT_EQ((*probes)[0].region, "CM-NW");
+  EXPECT_EQ((*probes)[0].first_seen, kT0);
+  EXPECT_EQ((*probes)[0].last_seen, kT0 + std::chrono::minutes(10));
+  auto checkins = store_->ListCheckins(kT0, kT0 + hours(1));
+  ASSERT_TRUE(checkins);
+  EXPECT_EQ(checkins->size(), 2u);
+  auto listed = store_->ListWatchEntries({std::string("key-a"), kT0, kT0 + hours(1), 100});
+  ASSERT_TRUE(listed);
+  ASSERT_EQ(listed->size(), 3u);
+  EXPECT_EQ((*listed)[2].entry, R"({"seq":2})");
+}
+
+TEST_P(StoreTest, EventsAndWebhookDeliveriesAreSentOnce) {
+  DisruptionEvent e{0, "country", "CM", "regional", kT0, std::nullopt, 0.8, R"({"signals":["bgp"]})", kT0};
+  auto id = store_->SaveEvent(e);
+  ASSERT_TRUE(id) << id.error().ToString();
+  EXPECT_GT(*id, 0);
+  DisruptionEvent other{0, "asn", "AS1", "full", kT0 + hours(5), kT0 + hours(6), 1, "{}", kT0};
+  ASSERT_TRUE(store_->SaveEvent(other));
+  EventFilter open_filter;
+  open_filter.open_only = true;
+  auto open = store_->ListEvents(open_filter);
+  ASSERT_TRUE(open);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].kind, "regional");
+  e.id = *id;
+  e.end = kT0 + hours(24 * 93);  // a 93-day event stays one event
+  ASSERT_TRUE(store_->SaveEvent(e));
+  EventFilter cm;
+  cm.entity_type = "country";
+  cm.entity_code = "CM";
+  auto by_entity = store_->ListEvents(cm);
+  ASSERT_TRUE(by_entity);
+  ASSERT_EQ(by_entity->size(), 1u);
+  EXPECT_EQ(by_entity->front().end, kT0 + hours(24 * 93));
+  EventFilter span;
+  span.since = kT0 + hours(7);
+  span.until = kT0 + hours(8);
+  auto window = store_->ListEvents(span);
+  ASSERT_TRUE(window);
+  ASSERT_EQ(window->size(), 1u);  // the CM event spans it; the AS1 one ended before
+  DisruptionEvent missing = e;
+  missing.id = 999999;
+  auto nf = store_->SaveEvent(missing);
+  ASSERT_FALSE(nf);
+  EXPECT_EQ(nf.error().failure, "not_found");
+
+  WebhookDelivery d{0, *id, "start", "http://127.0.0.1:9/hook", "{}", 0, kT0, std::nullopt};
+  auto q1 = store_->EnqueueDelivery(d);
+  ASSERT_TRUE(q1);
+  EXPECT_TRUE(*q1);
+  auto q2 = store_->EnqueueDelivery(d);  // a second node queueing the same transition
+  ASSERT_TRUE(q2);
+  EXPECT_FALSE(*q2);
+  auto due = store_->PendingDeliveries(kT0, 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  ASSERT_TRUE(store_->RecordDeliveryAttempt((*due)[0].id, false, kT0, kT0 + std::chrono::seconds(30)));
+  due = store_->PendingDeliveries(kT0, 10);
+  ASSERT_TRUE(due);
+  EXPECT_TRUE(due->empty());
+  due = store_->PendingDeliveries(kT0 + std::chrono::seconds(30), 10);
+  ASSERT_TRUE(due);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].attempts, 1);
+  ASSERT_TRUE(store_->RecordDeliveryAttempt((*due)[0].id, true, kT0 + std::chrono::seconds(31), std::nullopt));
+  due = store_->PendingDeliveries(kT0 + hours(100), 10);
+  ASSERT_TRUE(due);
+  EXPECT_TRUE(due->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, StoreTest, ::testing::Values("sqlite", "postgres"),
                          [](const ::testing::TestParamInfo<std::string>& p) { return p.param; });
 

@@ -79,6 +79,74 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens (user_id);
 )sql"},
+    {2, "disruption signals, watch probes, check-ins and journals, events, webhook deliveries",
+     R"sql(
+CREATE TABLE signal_points (
+  entity_type text NOT NULL,
+  entity_code text NOT NULL,
+  datasource text NOT NULL,
+  time bigint NOT NULL,
+  step integer NOT NULL CHECK (step > 0),
+  value double precision NOT NULL,
+  PRIMARY KEY (entity_type, entity_code, datasource, time)
+);
+CREATE TABLE watch_probes (
+  probe_key text PRIMARY KEY,
+  cc text NOT NULL,
+  asn bigint NOT NULL,
+  region text NOT NULL,
+  first_seen bigint NOT NULL,
+  last_seen bigint NOT NULL,
+  last_state text NOT NULL
+);
+CREATE TABLE watch_checkins (
+  probe_key text NOT NULL,
+  time bigint NOT NULL,
+  state text NOT NULL,
+  cc text NOT NULL,
+  asn bigint NOT NULL,
+  region text NOT NULL,
+  PRIMARY KEY (probe_key, time)
+);
+CREATE INDEX watch_checkins_time ON watch_checkins (time);
+CREATE TABLE watch_entries (
+  probe_key text NOT NULL,
+  seq bigint NOT NULL CHECK (seq >= 0),
+  time bigint NOT NULL,
+  kind text NOT NULL,
+  state text NOT NULL,
+  entry text NOT NULL,
+  hash text NOT NULL,
+  signature text NOT NULL,
+  PRIMARY KEY (probe_key, seq)
+);
+CREATE INDEX watch_entries_time ON watch_entries (time);
+CREATE TABLE events (
+  id bigserial PRIMARY KEY,
+  entity_type text NOT NULL,
+  entity_code text NOT NULL,
+  kind text NOT NULL,
+  start_time bigint NOT NULL,
+  end_time bigint,
+  score double precision NOT NULL,
+  detail text NOT NULL,
+  updated_at bigint NOT NULL
+);
+CREATE INDEX events_entity ON events (entity_type, entity_code, start_time);
+CREATE INDEX events_start ON events (start_time);
+CREATE TABLE webhook_deliveries (
+  id bigserial PRIMARY KEY,
+  event_id bigint NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  transition text NOT NULL,
+  url text NOT NULL,
+  payload text NOT NULL,
+  attempts integer NOT NULL DEFAULT 0,
+  next_attempt bigint,
+  delivered_at bigint,
+  UNIQUE (event_id, transition, url)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt) WHERE delivered_at IS NULL;
+)sql"},
 };
 
 // Advisory lock ids (arbitrary constants, "vigil" + purpose).
@@ -94,6 +162,8 @@ class Params {
   void Text(std::string_view v) { Add(std::string(v), 0); }
   void Text(const char* v) { Add(std::string(v), 0); }
   void Int(int64_t v) { Add(std::to_string(v), 0); }
+  void Real(double v) { Add(fmt::format("{}", v), 0); }
+  void Time(Seconds t) { Int(t.time_since_epoch().count()); }
   void Null() { Add(std::nullopt, 0); }
   void Binary(std::string_view v) { Add(std::string(v), 1); }
   void OptText(const std::optional<std::string>& v) { v ? Text(*v) : Null(); }
@@ -141,6 +211,8 @@ class Row {
     return std::string(PQgetvalue(r_, row_, c), static_cast<size_t>(PQgetlength(r_, row_, c)));
   }
   int64_t Int(int c) const { return std::strtoll(PQgetvalue(r_, row_, c), nullptr, 10); }
+  double Real(int c) const { return std::strtod(PQgetvalue(r_, row_, c), nullptr); }
+  Seconds Time(int c) const { return Seconds(std::chrono::seconds(Int(c))); }
   std::optional<std::string> OptText(int c) const {
     if (IsNull(c)) return std::nullopt;
     return Text(c);
@@ -730,6 +802,265 @@ Result<void> PgStore::RevokeToken(int64_t id, Seconds now) {
       [](const Row& r) { return r.Int(0); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return Fail("not_found", fmt::format("no token with id {}", id));
+  return {};
+}
+
+// --- Signals, the watch, events, webhooks.
+
+namespace {
+const char* kWatchEntryColumns = "probe_key, seq, time, kind, state, entry, hash, signature";
+WatchEntry ReadWatchEntry(const Row& s) {
+  return WatchEntry{s.Text(0), s.Int(1), s.Time(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7)};
+}
+const char* kEventColumns = "id, entity_type, entity_code, kind, start_time, end_time, score, detail, updated_at";
+DisruptionEvent ReadEvent(const Row& s) {
+  return DisruptionEvent{s.Int(0),    s.Text(1), s.Text(2), s.Text(3), s.Time(4),
+                         s.OptTime(5), s.Real(6), s.Text(7), s.Time(8)};
+}
+const char* kDeliveryColumns = "id, event_id, transition, url, payload, attempts, next_attempt, delivered_at";
+WebhookDelivery ReadDelivery(const Row& s) {
+  return WebhookDelivery{s.Int(0),         s.Int(1), s.Text(2), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
+                         s.OptTime(6), s.OptTime(7)};
+}
+}  // namespace
+
+Result<void> PgStore::PutSignals(std::span<const SignalPoint> points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (auto v = ValidateSignalPoint(points[i]); !v) {
+      return Fail("invalid_argument", fmt::format("point {}: {}", i, v.error().message));
+    }
+  }
+  if (points.empty()) return {};
+  return impl_->Transaction<void>([&](Connection& c) -> Result<void> {
+    for (const auto& pt : points) {
+      Params p;
+      p.Text(pt.entity_type);
+      p.Text(pt.entity_code);
+      p.Text(pt.datasource);
+      p.Time(pt.time);
+      p.Int(pt.step);
+      p.Real(pt.value);
+      auto r = c.Exec(
+          "INSERT INTO signal_points (entity_type, entity_code, datasource, time, step, value) VALUES ($1, $2, $3, "
+          "$4, $5, $6) ON CONFLICT (entity_type, entity_code, datasource, time) DO UPDATE SET step = EXCLUDED.step, "
+          "value = EXCLUDED.value",
+          &p);
+      if (!r) return tl::unexpected(r.error());
+    }
+    return {};
+  });
+}
+
+Result<std::vector<SignalPoint>> PgStore::GetSignals(const SignalQuery& q) {
+  Params p;
+  p.Text(q.entity_type);
+  p.Text(q.entity_code);
+  p.Time(q.from);
+  p.Time(q.until);
+  std::string text =
+      "SELECT entity_type, entity_code, datasource, time, step, value FROM signal_points WHERE entity_type = $1 AND "
+      "entity_code = $2 AND time >= $3 AND time < $4";
+  if (q.datasource) {
+    text += " AND datasource = $5";
+    p.Text(*q.datasource);
+  }
+  text += " ORDER BY datasource, time";
+  return impl_->Query<SignalPoint>(text, p, [](const Row& s) {
+    return SignalPoint{s.Text(0), s.Text(1), s.Text(2), s.Time(3), static_cast<int32_t>(s.Int(4)), s.Real(5)};
+  });
+}
+
+Result<int64_t> PgStore::RecordCheckin(const WatchCheckin& ci) {
+  if (auto v = ValidateCheckin(ci); !v) return tl::unexpected(v.error());
+  return impl_->Transaction<int64_t>([&](Connection& c) -> Result<int64_t> {
+    Params p;
+    p.Text(ci.probe_key);
+    p.Text(ci.cc);
+    p.Int(ci.asn);
+    p.Text(ci.region);
+    p.Time(ci.time);
+    p.Text(ci.state);
+    auto r = c.Exec(
+        "INSERT INTO watch_probes AS w (probe_key, cc, asn, region, first_seen, last_seen, last_state) VALUES ($1, "
+        "$2, $3, $4, $5, $5, $6) ON CONFLICT (probe_key) DO UPDATE SET cc = EXCLUDED.cc, asn = EXCLUDED.asn, region "
+        "= EXCLUDED.region, last_seen = GREATEST(w.last_seen, EXCLUDED.last_seen), last_state = CASE WHEN "
+        "EXCLUDED.last_seen >= w.last_seen THEN EXCLUDED.last_state ELSE w.last_state END",
+        &p);
+    if (!r) return tl::unexpected(r.error());
+    Params q;
+    q.Text(ci.probe_key);
+    q.Time(ci.time);
+    q.Text(ci.state);
+    q.Text(ci.cc);
+    q.Int(ci.asn);
+    q.Text(ci.region);
+    auto r2 = c.Exec(
+        "INSERT INTO watch_checkins (probe_key, time, state, cc, asn, region) VALUES ($1, $2, $3, $4, $5, $6) ON "
+        "CONFLICT (probe_key, time) DO UPDATE SET state = EXCLUDED.state",
+        &q);
+    if (!r2) return tl::unexpected(r2.error());
+    Params k;
+    k.Text(ci.probe_key);
+    auto last = c.Exec("SELECT COALESCE(MAX(seq), -1) FROM watch_entries WHERE probe_key = $1", &k);
+    if (!last) return tl::unexpected(last.error());
+    return Row(last->get(), 0).Int(0);
+  });
+}
+
+Result<std::vector<WatchCheckin>> PgStore::ListCheckins(Seconds from, Seconds until) {
+  Params p;
+  p.Time(from);
+  p.Time(until);
+  return impl_->Query<WatchCheckin>(
+      "SELECT probe_key, cc, asn, region, time, state FROM watch_checkins WHERE time >= $1 AND time < $2 ORDER BY "
+      "probe_key, time",
+      p, [](const Row& s) {
+        return WatchCheckin{s.Text(0), s.Text(1), static_cast<uint32_t>(s.Int(2)), s.Text(3), s.Time(4), s.Text(5)};
+      });
+}
+
+Result<std::vector<WatchProbe>> PgStore::ListWatchProbes() {
+  Params p;
+  return impl_->Query<WatchProbe>(
+      "SELECT probe_key, cc, asn, region, first_seen, last_seen, last_state FROM watch_probes ORDER BY probe_key", p,
+      [](const Row& s) {
+        return WatchProbe{s.Text(0), s.Text(1), static_cast<uint32_t>(s.Int(2)), s.Text(3),
+                          s.Time(4), s.Time(5), s.Text(6)};
+      });
+}
+
+Result<WatchPutResult> PgStore::PutWatchEntries(std::span<const WatchEntry> entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (auto v = ValidateWatchEntry(entries[i]); !v) {
+      return Fail("invalid_argument", fmt::format("entry {}: {}", i, v.error().message));
+    }
+  }
+  return impl_->Transaction<WatchPutResult>([&](Connection& c) -> Result<WatchPutResult> {
+    WatchPutResult out;
+    for (const auto& e : entries) {
+      Params p;
+      p.Text(e.probe_key);
+      p.Int(e.seq);
+      p.Time(e.time);
+      p.Text(e.kind);
+      p.Text(e.state);
+      p.Text(e.entry);
+      p.Text(e.hash);
+      p.Text(e.signature);
+      // Inserted, or the stored hash: one round trip, race-free across nodes.
+      auto r = c.Exec(fmt::format("WITH ins AS (INSERT INTO watch_entries ({}) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+                                  "$8) ON CONFLICT (probe_key, seq) DO NOTHING RETURNING 1) SELECT (SELECT count(*) "
+                                  "FROM ins), (SELECT hash FROM watch_entries WHERE probe_key = $1 AND seq = $2)",
+                                  kWatchEntryColumns),
+                      &p);
+      if (!r) return tl::unexpected(r.error());
+      Row row(r->get(), 0);
+      if (row.Int(0) == 1) {
+        ++out.accepted;
+      } else if (row.Text(1) == e.hash) {
+        ++out.duplicates;
+      } else {
+        return Fail("conflict", fmt::format("probe {} already has a different entry {}", e.probe_key, e.seq));
+      }
+    }
+    return out;
+  });
+}
+
+Result<std::optional<WatchEntry>> PgStore::LastWatchEntry(std::string_view probe_key) {
+  Params p;
+  p.Text(probe_key);
+  auto rows = impl_->Query<WatchEntry>(
+      fmt::format("SELECT {} FROM watch_entries WHERE probe_key = $1 ORDER BY seq DESC LIMIT 1", kWatchEntryColumns),
+      p, ReadWatchEntry);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<WatchEntry>();
+  return std::optional<WatchEntry>(rows->front());
+}
+
+Result<std::vector<WatchEntry>> PgStore::ListWatchEntries(const WatchEntryQuery& q) {
+  Params p;
+  p.Time(q.from);
+  p.Time(q.until);
+  std::string text = fmt::format("SELECT {} FROM watch_entries WHERE time >= $1 AND time < $2", kWatchEntryColumns);
+  if (q.probe_key) {
+    text += " AND probe_key = $3";
+    p.Text(*q.probe_key);
+  }
+  text += fmt::format(" ORDER BY probe_key, seq LIMIT {}", q.limit);
+  return impl_->Query<WatchEntry>(text, p, ReadWatchEntry);
+}
+
+Result<int64_t> PgStore::SaveEvent(const DisruptionEvent& e) {
+  if (auto v = ValidateEvent(e); !v) return tl::unexpected(v.error());
+  Params p;
+  p.Text(e.entity_type);
+  p.Text(e.entity_code);
+  p.Text(e.kind);
+  p.Time(e.start);
+  p.OptTime(e.end);
+  p.Real(e.score);
+  p.Text(e.detail_json);
+  p.Time(e.updated_at);
+  const bool insert = e.id == 0;
+  if (!insert) p.Int(e.id);
+  auto rows = impl_->Query<int64_t>(
+      insert ? "INSERT INTO events (entity_type, entity_code, kind, start_time, end_time, score, detail, updated_at) "
+               "VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id"
+             : "UPDATE events SET entity_type = $1, entity_code = $2, kind = $3, start_time = $4, end_time = $5, "
+               "score = $6, detail = $7, updated_at = $8 WHERE id = $9 RETURNING id",
+      p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return Fail("not_found", fmt::format("no event with id {}", e.id));
+  return rows->front();
+}
+
+Result<std::vector<DisruptionEvent>> PgStore::ListEvents(const EventFilter& f) {
+  sql::Query q;
+  q.text = fmt::format("SELECT {} FROM events", kEventColumns);
+  sql::AppendEventWhere(f, sql::Dialect::kPostgres, q);
+  Params p;
+  for (const auto& v : q.params) p.Add(v);
+  return impl_->Query<DisruptionEvent>(q.text, p, ReadEvent);
+}
+
+Result<bool> PgStore::EnqueueDelivery(const WebhookDelivery& d) {
+  Params p;
+  p.Int(d.event_id);
+  p.Text(d.transition);
+  p.Text(d.url);
+  p.Text(d.payload);
+  p.OptTime(d.next_attempt);
+  auto rows = impl_->Query<int64_t>(
+      "INSERT INTO webhook_deliveries (event_id, transition, url, payload, next_attempt) VALUES ($1, $2, $3, $4, $5) "
+      "ON CONFLICT (event_id, transition, url) DO NOTHING RETURNING id",
+      p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  return !rows->empty();
+}
+
+Result<std::vector<WebhookDelivery>> PgStore::PendingDeliveries(Seconds now, uint32_t limit) {
+  Params p;
+  p.Time(now);
+  return impl_->Query<WebhookDelivery>(
+      fmt::format("SELECT {} FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt IS NOT NULL AND "
+                  "next_attempt <= $1 ORDER BY next_attempt, id LIMIT {}",
+                  kDeliveryColumns, limit),
+      p, ReadDelivery);
+}
+
+Result<void> PgStore::RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
+                                            std::optional<Seconds> next_attempt) {
+  Params p;
+  p.OptTime(delivered ? std::optional<Seconds>(now) : std::nullopt);
+  p.OptTime(delivered ? std::nullopt : next_attempt);
+  p.Int(id);
+  auto rows = impl_->Query<int64_t>(
+      "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = $1, next_attempt = $2 WHERE id = $3 "
+      "RETURNING id",
+      p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return Fail("not_found", fmt::format("no delivery with id {}", id));
   return {};
 }
 

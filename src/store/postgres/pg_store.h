@@ -59,6 +59,20 @@ class PgStore : public Store {
   Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) override;
   Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override;
   Result<void> RevokeToken(int64_t id, Seconds now) override;
+  Result<void> PutSignals(std::span<const SignalPoint> points) override;
+  Result<std::vector<SignalPoint>> GetSignals(const SignalQuery& q) override;
+  Result<int64_t> RecordCheckin(const WatchCheckin& c) override;
+  Result<std::vector<WatchCheckin>> ListCheckins(Seconds from, Seconds until) override;
+  Result<std::vector<WatchProbe>> ListWatchProbes() override;
+  Result<WatchPutResult> PutWatchEntries(std::span<const WatchEntry> entries) override;
+  Result<std::optional<WatchEntry>> LastWatchEntry(std::string_view probe_key) override;
+  Result<std::vector<WatchEntry>> ListWatchEntries(const WatchEntryQuery& q) override;
+  Result<int64_t> SaveEvent(const DisruptionEvent& e) override;
+  Result<std::vector<DisruptionEvent>> ListEvents(const EventFilter& f) override;
+  Result<bool> EnqueueDelivery(const WebhookDelivery& d) override;
+  Result<std::vector<WebhookDelivery>> PendingDeliveries(Seconds now, uint32_t limit) override;
+  Result<void> RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
+                                     std::optional<Seconds> next_attempt) override;
 
   static int LatestSchemaVersion();
 

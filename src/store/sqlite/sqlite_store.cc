@@ -76,6 +76,74 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_user ON api_tokens(user_id);
 )sql"},
+    {2, "disruption signals, watch probes, check-ins and journals, events, webhook deliveries",
+     R"sql(
+CREATE TABLE signal_points (
+  entity_type TEXT NOT NULL,
+  entity_code TEXT NOT NULL,
+  datasource TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  step INTEGER NOT NULL CHECK (step > 0),
+  value REAL NOT NULL,
+  PRIMARY KEY (entity_type, entity_code, datasource, time)
+) WITHOUT ROWID;
+CREATE TABLE watch_probes (
+  probe_key TEXT PRIMARY KEY,
+  cc TEXT NOT NULL,
+  asn INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  first_seen INTEGER NOT NULL,
+  last_seen INTEGER NOT NULL,
+  last_state TEXT NOT NULL
+);
+CREATE TABLE watch_checkins (
+  probe_key TEXT NOT NULL,
+  time INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  cc TEXT NOT NULL,
+  asn INTEGER NOT NULL,
+  region TEXT NOT NULL,
+  PRIMARY KEY (probe_key, time)
+);
+CREATE INDEX watch_checkins_time ON watch_checkins(time);
+CREATE TABLE watch_entries (
+  probe_key TEXT NOT NULL,
+  seq INTEGER NOT NULL CHECK (seq >= 0),
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  state TEXT NOT NULL,
+  entry TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  signature TEXT NOT NULL,
+  PRIMARY KEY (probe_key, seq)
+);
+CREATE INDEX watch_entries_time ON watch_entries(time);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  entity_type TEXT NOT NULL,
+  entity_code TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  start_time INTEGER NOT NULL,
+  end_time INTEGER,
+  score REAL NOT NULL,
+  detail TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX events_entity ON events(entity_type, entity_code, start_time);
+CREATE INDEX events_start ON events(start_time);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  event_id INTEGER NOT NULL REFERENCES events(id) ON DELETE CASCADE,
+  transition TEXT NOT NULL,
+  url TEXT NOT NULL,
+  payload TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt INTEGER,
+  delivered_at INTEGER,
+  UNIQUE (event_id, transition, url)
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt) WHERE delivered_at IS NULL;
+)sql"},
 };
 
 Error DbError(sqlite3* db, std::string_view what) {
@@ -94,6 +162,8 @@ class Stmt {
   Stmt& operator=(const Stmt&) = delete;
 
   void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  void Bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
+  void Bind(int i, Seconds v) { Bind(i, int64_t{v.time_since_epoch().count()}); }
   void Bind(int i, std::string_view v) {
     sqlite3_bind_text64(s_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
@@ -141,6 +211,8 @@ class Stmt {
 
   bool IsNull(int c) const { return sqlite3_column_type(s_, c) == SQLITE_NULL; }
   int64_t Int(int c) const { return sqlite3_column_int64(s_, c); }
+  double Real(int c) const { return sqlite3_column_double(s_, c); }
+  Seconds Time(int c) const { return Seconds(std::chrono::seconds(Int(c))); }
   std::string Text(int c) const {
     const auto* p = sqlite3_column_text(s_, c);
     return p ? std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s_, c)))
@@ -615,6 +687,254 @@ Result<void> SqliteStore::RevokeToken(int64_t id, Seconds now) {
     (*s)->Bind(2, id);
     if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
     if (sqlite3_changes(c.db()) == 0) return Fail("not_found", fmt::format("no token with id {}", id));
+    return {};
+  });
+}
+
+// --- Signals, the watch, events, webhooks.
+
+namespace {
+const char* kWatchEntryColumns = "probe_key, seq, time, kind, state, entry, hash, signature";
+WatchEntry ReadWatchEntry(const Stmt& s) {
+  return WatchEntry{s.Text(0), s.Int(1), s.Time(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6), s.Text(7)};
+}
+const char* kEventColumns = "id, entity_type, entity_code, kind, start_time, end_time, score, detail, updated_at";
+DisruptionEvent ReadEvent(const Stmt& s) {
+  return DisruptionEvent{s.Int(0),    s.Text(1), s.Text(2), s.Text(3), s.Time(4),
+                         s.OptTime(5), s.Real(6), s.Text(7), s.Time(8)};
+}
+const char* kDeliveryColumns = "id, event_id, transition, url, payload, attempts, next_attempt, delivered_at";
+WebhookDelivery ReadDelivery(const Stmt& s) {
+  return WebhookDelivery{s.Int(0),         s.Int(1), s.Text(2), s.Text(3), s.Text(4), static_cast<int>(s.Int(5)),
+                         s.OptTime(6), s.OptTime(7)};
+}
+}  // namespace
+
+Result<void> SqliteStore::PutSignals(std::span<const SignalPoint> points) {
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (auto v = ValidateSignalPoint(points[i]); !v) {
+      return Fail("invalid_argument", fmt::format("point {}: {}", i, v.error().message));
+    }
+  }
+  if (points.empty()) return {};
+  return impl_->Write<void>([&](Connection& c) -> Result<void> {
+    for (const auto& p : points) {
+      auto s = c.Prepare(
+          "INSERT INTO signal_points (entity_type, entity_code, datasource, time, step, value) VALUES (?1, ?2, ?3, "
+          "?4, ?5, ?6) ON CONFLICT (entity_type, entity_code, datasource, time) DO UPDATE SET step = excluded.step, "
+          "value = excluded.value");
+      if (!s) return tl::unexpected(s.error());
+      (*s)->Bind(1, std::string_view(p.entity_type));
+      (*s)->Bind(2, std::string_view(p.entity_code));
+      (*s)->Bind(3, std::string_view(p.datasource));
+      (*s)->Bind(4, p.time);
+      (*s)->Bind(5, int64_t{p.step});
+      (*s)->Bind(6, p.value);
+      if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  });
+}
+
+Result<std::vector<SignalPoint>> SqliteStore::GetSignals(const SignalQuery& q) {
+  std::vector<sql::Param> params{q.entity_type, q.entity_code, int64_t{q.from.time_since_epoch().count()},
+                                 int64_t{q.until.time_since_epoch().count()}};
+  std::string text =
+      "SELECT entity_type, entity_code, datasource, time, step, value FROM signal_points WHERE entity_type = ?1 AND "
+      "entity_code = ?2 AND time >= ?3 AND time < ?4";
+  if (q.datasource) {
+    text += " AND datasource = ?5";
+    params.emplace_back(*q.datasource);
+  }
+  text += " ORDER BY datasource, time";
+  return impl_->Query<SignalPoint>(text, params, [](const Stmt& s) {
+    return SignalPoint{s.Text(0), s.Text(1), s.Text(2), s.Time(3), static_cast<int32_t>(s.Int(4)), s.Real(5)};
+  });
+}
+
+Result<int64_t> SqliteStore::RecordCheckin(const WatchCheckin& c) {
+  if (auto v = ValidateCheckin(c); !v) return tl::unexpected(v.error());
+  return impl_->Write<int64_t>([&](Connection& conn) -> Result<int64_t> {
+    auto p = conn.Prepare(
+        "INSERT INTO watch_probes (probe_key, cc, asn, region, first_seen, last_seen, last_state) VALUES (?1, ?2, "
+        "?3, ?4, ?5, ?5, ?6) ON CONFLICT (probe_key) DO UPDATE SET cc = excluded.cc, asn = excluded.asn, region = "
+        "excluded.region, last_seen = max(last_seen, excluded.last_seen), last_state = CASE WHEN excluded.last_seen "
+        ">= last_seen THEN excluded.last_state ELSE last_state END");
+    if (!p) return tl::unexpected(p.error());
+    (*p)->Bind(1, std::string_view(c.probe_key));
+    (*p)->Bind(2, std::string_view(c.cc));
+    (*p)->Bind(3, int64_t{c.asn});
+    (*p)->Bind(4, std::string_view(c.region));
+    (*p)->Bind(5, c.time);
+    (*p)->Bind(6, std::string_view(c.state));
+    if (auto r = (*p)->Step(); !r) return tl::unexpected(r.error());
+    auto s = conn.Prepare(
+        "INSERT INTO watch_checkins (probe_key, time, state, cc, asn, region) VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON "
+        "CONFLICT (probe_key, time) DO UPDATE SET state = excluded.state");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, std::string_view(c.probe_key));
+    (*s)->Bind(2, c.time);
+    (*s)->Bind(3, std::string_view(c.state));
+    (*s)->Bind(4, std::string_view(c.cc));
+    (*s)->Bind(5, int64_t{c.asn});
+    (*s)->Bind(6, std::string_view(c.region));
+    if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    auto q = conn.Prepare("SELECT COALESCE(MAX(seq), -1) FROM watch_entries WHERE probe_key = ?1");
+    if (!q) return tl::unexpected(q.error());
+    (*q)->Bind(1, std::string_view(c.probe_key));
+    auto row = (*q)->Step();
+    if (!row) return tl::unexpected(row.error());
+    return (*q)->Int(0);
+  });
+}
+
+Result<std::vector<WatchCheckin>> SqliteStore::ListCheckins(Seconds from, Seconds until) {
+  return impl_->Query<WatchCheckin>(
+      "SELECT probe_key, cc, asn, region, time, state FROM watch_checkins WHERE time >= ?1 AND time < ?2 ORDER BY "
+      "probe_key, time",
+      {int64_t{from.time_since_epoch().count()}, int64_t{until.time_since_epoch().count()}}, [](const Stmt& s) {
+        return WatchCheckin{s.Text(0), s.Text(1), static_cast<uint32_t>(s.Int(2)), s.Text(3), s.Time(4), s.Text(5)};
+      });
+}
+
+Result<std::vector<WatchProbe>> SqliteStore::ListWatchProbes() {
+  return impl_->Query<WatchProbe>(
+      "SELECT probe_key, cc, asn, region, first_seen, last_seen, last_state FROM watch_probes ORDER BY probe_key", {},
+      [](const Stmt& s) {
+        return WatchProbe{s.Text(0), s.Text(1), static_cast<uint32_t>(s.Int(2)), s.Text(3),
+                          s.Time(4), s.Time(5), s.Text(6)};
+      });
+}
+
+Result<WatchPutResult> SqliteStore::PutWatchEntries(std::span<const WatchEntry> entries) {
+  for (size_t i = 0; i < entries.size(); ++i) {
+    if (auto v = ValidateWatchEntry(entries[i]); !v) {
+      return Fail("invalid_argument", fmt::format("entry {}: {}", i, v.error().message));
+    }
+  }
+  return impl_->Write<WatchPutResult>([&](Connection& c) -> Result<WatchPutResult> {
+    WatchPutResult out;
+    for (const auto& e : entries) {
+      auto q = c.Prepare("SELECT hash FROM watch_entries WHERE probe_key = ?1 AND seq = ?2");
+      if (!q) return tl::unexpected(q.error());
+      (*q)->Bind(1, std::string_view(e.probe_key));
+      (*q)->Bind(2, e.seq);
+      auto row = (*q)->Step();
+      if (!row) return tl::unexpected(row.error());
+      if (*row) {
+        if ((*q)->Text(0) != e.hash) {
+          return Fail("conflict", fmt::format("probe {} already has a different entry {}", e.probe_key, e.seq));
+        }
+        ++out.duplicates;
+        continue;
+      }
+      q->reset();
+      auto s = c.Prepare(fmt::format("INSERT INTO watch_entries ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                                     kWatchEntryColumns));
+      if (!s) return tl::unexpected(s.error());
+      (*s)->Bind(1, std::string_view(e.probe_key));
+      (*s)->Bind(2, e.seq);
+      (*s)->Bind(3, e.time);
+      (*s)->Bind(4, std::string_view(e.kind));
+      (*s)->Bind(5, std::string_view(e.state));
+      (*s)->Bind(6, std::string_view(e.entry));
+      (*s)->Bind(7, std::string_view(e.hash));
+      (*s)->Bind(8, std::string_view(e.signature));
+      if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+      ++out.accepted;
+    }
+    return out;
+  });
+}
+
+Result<std::optional<WatchEntry>> SqliteStore::LastWatchEntry(std::string_view probe_key) {
+  auto rows = impl_->Query<WatchEntry>(
+      fmt::format("SELECT {} FROM watch_entries WHERE probe_key = ?1 ORDER BY seq DESC LIMIT 1", kWatchEntryColumns),
+      {std::string(probe_key)}, ReadWatchEntry);
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<WatchEntry>();
+  return std::optional<WatchEntry>(rows->front());
+}
+
+Result<std::vector<WatchEntry>> SqliteStore::ListWatchEntries(const WatchEntryQuery& q) {
+  std::vector<sql::Param> params{int64_t{q.from.time_since_epoch().count()},
+                                 int64_t{q.until.time_since_epoch().count()}};
+  std::string text = fmt::format("SELECT {} FROM watch_entries WHERE time >= ?1 AND time < ?2", kWatchEntryColumns);
+  if (q.probe_key) {
+    text += " AND probe_key = ?3";
+    params.emplace_back(*q.probe_key);
+  }
+  text += fmt::format(" ORDER BY probe_key, seq LIMIT {}", q.limit);
+  return impl_->Query<WatchEntry>(text, params, ReadWatchEntry);
+}
+
+Result<int64_t> SqliteStore::SaveEvent(const DisruptionEvent& e) {
+  if (auto v = ValidateEvent(e); !v) return tl::unexpected(v.error());
+  return impl_->Write<int64_t>([&](Connection& c) -> Result<int64_t> {
+    const bool insert = e.id == 0;
+    auto s = c.Prepare(insert ? "INSERT INTO events (entity_type, entity_code, kind, start_time, end_time, score, "
+                                "detail, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+                              : "UPDATE events SET entity_type = ?1, entity_code = ?2, kind = ?3, start_time = ?4, "
+                                "end_time = ?5, score = ?6, detail = ?7, updated_at = ?8 WHERE id = ?9");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, std::string_view(e.entity_type));
+    (*s)->Bind(2, std::string_view(e.entity_code));
+    (*s)->Bind(3, std::string_view(e.kind));
+    (*s)->Bind(4, e.start);
+    (*s)->Bind(5, e.end);
+    (*s)->Bind(6, e.score);
+    (*s)->Bind(7, std::string_view(e.detail_json));
+    (*s)->Bind(8, e.updated_at);
+    if (!insert) (*s)->Bind(9, e.id);
+    if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    if (insert) return sqlite3_last_insert_rowid(c.db());
+    if (sqlite3_changes(c.db()) == 0) return Fail("not_found", fmt::format("no event with id {}", e.id));
+    return e.id;
+  });
+}
+
+Result<std::vector<DisruptionEvent>> SqliteStore::ListEvents(const EventFilter& f) {
+  sql::Query q;
+  q.text = fmt::format("SELECT {} FROM events", kEventColumns);
+  AppendEventWhere(f, sql::Dialect::kSqlite, q);
+  return impl_->Query<DisruptionEvent>(q.text, q.params, ReadEvent);
+}
+
+Result<bool> SqliteStore::EnqueueDelivery(const WebhookDelivery& d) {
+  return impl_->Write<bool>([&](Connection& c) -> Result<bool> {
+    auto s = c.Prepare(
+        "INSERT INTO webhook_deliveries (event_id, transition, url, payload, next_attempt) VALUES (?1, ?2, ?3, ?4, "
+        "?5) ON CONFLICT (event_id, transition, url) DO NOTHING");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, d.event_id);
+    (*s)->Bind(2, std::string_view(d.transition));
+    (*s)->Bind(3, std::string_view(d.url));
+    (*s)->Bind(4, std::string_view(d.payload));
+    (*s)->Bind(5, d.next_attempt);
+    if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    return sqlite3_changes(c.db()) == 1;
+  });
+}
+
+Result<std::vector<WebhookDelivery>> SqliteStore::PendingDeliveries(Seconds now, uint32_t limit) {
+  return impl_->Query<WebhookDelivery>(
+      fmt::format("SELECT {} FROM webhook_deliveries WHERE delivered_at IS NULL AND next_attempt IS NOT NULL AND "
+                  "next_attempt <= ?1 ORDER BY next_attempt, id LIMIT {}",
+                  kDeliveryColumns, limit),
+      {int64_t{now.time_since_epoch().count()}}, ReadDelivery);
+}
+
+Result<void> SqliteStore::RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
+                                                std::optional<Seconds> next_attempt) {
+  return impl_->Write<void>([&](Connection& c) -> Result<void> {
+    auto s = c.Prepare(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, delivered_at = ?1, next_attempt = ?2 WHERE id = ?3");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, delivered ? std::optional<Seconds>(now) : std::nullopt);
+    (*s)->Bind(2, delivered ? std::nullopt : next_attempt);
+    (*s)->Bind(3, id);
+    if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    if (sqlite3_changes(c.db()) == 0) return Fail("not_found", fmt::format("no delivery with id {}", id));
     return {};
   });
 }
