@@ -25,6 +25,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "analysis/verdict.h"
@@ -300,6 +301,8 @@ class Store {
   // Signals.
   virtual Result<void> PutSignals(std::span<const SignalPoint> points) = 0;
   virtual Result<std::vector<SignalPoint>> GetSignals(const SignalQuery& q) = 0;
+  // Every (entity_type, entity_code) with stored points, ordered.
+  virtual Result<std::vector<std::pair<std::string, std::string>>> ListSignalEntities() = 0;
 
   // The watch. RecordCheckin upserts the probe and stores the check-in; it returns the
   // last journal seq held for that probe (-1 when none).
@@ -324,6 +327,9 @@ class Store {
   // out once even with several servers. Pending = not delivered and due at `now`.
   virtual Result<bool> EnqueueDelivery(const WebhookDelivery& d) = 0;
   virtual Result<std::vector<WebhookDelivery>> PendingDeliveries(Seconds now, uint32_t limit) = 0;
+  // Takes a pending delivery for one sender until `lease_until` (moves its next attempt
+  // there); false when another sender took it first or it was delivered.
+  virtual Result<bool> ClaimDelivery(int64_t id, Seconds now, Seconds lease_until) = 0;
   // Records one attempt: delivered, or the time of the next try (nullopt: give up).
   virtual Result<void> RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
                                              std::optional<Seconds> next_attempt) = 0;

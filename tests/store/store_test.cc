@@ -549,6 +549,11 @@ TEST_P(StoreTest, SignalsAreUpsertedAndQueriedByEntityAndTime) {
   EXPECT_DOUBLE_EQ((*got)[0].value, 42.5);
   EXPECT_DOUBLE_EQ((*got)[2].value, 98.0);
   EXPECT_EQ((*got)[1].time, kT0 + std::chrono::minutes(5));
+  auto entities = store_->ListSignalEntities();
+  ASSERT_TRUE(entities);
+  ASSERT_EQ(entities->size(), 2u);
+  EXPECT_EQ((*entities)[0], (std::pair<std::string, std::string>("asn", "AS64500")));
+  EXPECT_EQ((*entities)[1], (std::pair<std::string, std::string>("country", "CM")));
   auto all = store_->GetSignals({"asn", "AS64500", std::nullopt, kT0, kT0 + hours(1)});
   ASSERT_TRUE(all);
   ASSERT_EQ(all->size(), 12u);
@@ -657,6 +662,13 @@ TEST_P(StoreTest, EventsAndWebhookDeliveriesAreSentOnce) {
   auto due = store_->PendingDeliveries(kT0, 10);
   ASSERT_TRUE(due);
   ASSERT_EQ(due->size(), 1u);
+  // Two senders race for it: one wins.
+  auto claim1 = store_->ClaimDelivery((*due)[0].id, kT0, kT0 + std::chrono::seconds(60));
+  auto claim2 = store_->ClaimDelivery((*due)[0].id, kT0, kT0 + std::chrono::seconds(60));
+  ASSERT_TRUE(claim1);
+  ASSERT_TRUE(claim2);
+  EXPECT_TRUE(*claim1);
+  EXPECT_FALSE(*claim2);
   ASSERT_TRUE(store_->RecordDeliveryAttempt((*due)[0].id, false, kT0, kT0 + std::chrono::seconds(30)));
   due = store_->PendingDeliveries(kT0, 10);
   ASSERT_TRUE(due);

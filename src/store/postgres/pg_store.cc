@@ -1064,4 +1064,24 @@ Result<void> PgStore::RecordDeliveryAttempt(int64_t id, bool delivered, Seconds 
   return {};
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> PgStore::ListSignalEntities() {
+  Params p;
+  return impl_->Query<std::pair<std::string, std::string>>(
+      "SELECT DISTINCT entity_type, entity_code FROM signal_points ORDER BY 1, 2", p,
+      [](const Row& r) { return std::pair<std::string, std::string>(r.Text(0), r.Text(1)); });
+}
+
+Result<bool> PgStore::ClaimDelivery(int64_t id, Seconds now, Seconds lease_until) {
+  Params p;
+  p.Time(lease_until);
+  p.Int(id);
+  p.Time(now);
+  auto rows = impl_->Query<int64_t>(
+      "UPDATE webhook_deliveries SET next_attempt = $1 WHERE id = $2 AND delivered_at IS NULL AND next_attempt IS "
+      "NOT NULL AND next_attempt <= $3 RETURNING id",
+      p, [](const Row& r) { return r.Int(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  return !rows->empty();
+}
+
 }  // namespace vigil::store

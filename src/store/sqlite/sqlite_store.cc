@@ -939,4 +939,24 @@ Result<void> SqliteStore::RecordDeliveryAttempt(int64_t id, bool delivered, Seco
   });
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> SqliteStore::ListSignalEntities() {
+  return impl_->Query<std::pair<std::string, std::string>>(
+      "SELECT DISTINCT entity_type, entity_code FROM signal_points ORDER BY 1, 2", {},
+      [](const Stmt& s) { return std::pair<std::string, std::string>(s.Text(0), s.Text(1)); });
+}
+
+Result<bool> SqliteStore::ClaimDelivery(int64_t id, Seconds now, Seconds lease_until) {
+  return impl_->Write<bool>([&](Connection& c) -> Result<bool> {
+    auto s = c.Prepare(
+        "UPDATE webhook_deliveries SET next_attempt = ?1 WHERE id = ?2 AND delivered_at IS NULL AND next_attempt IS "
+        "NOT NULL AND next_attempt <= ?3");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, lease_until);
+    (*s)->Bind(2, id);
+    (*s)->Bind(3, now);
+    if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
+    return sqlite3_changes(c.db()) == 1;
+  });
+}
+
 }  // namespace vigil::store

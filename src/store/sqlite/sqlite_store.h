@@ -61,6 +61,7 @@ class SqliteStore : public Store {
   Result<void> RevokeToken(int64_t id, Seconds now) override;
   Result<void> PutSignals(std::span<const SignalPoint> points) override;
   Result<std::vector<SignalPoint>> GetSignals(const SignalQuery& q) override;
+  Result<std::vector<std::pair<std::string, std::string>>> ListSignalEntities() override;
   Result<int64_t> RecordCheckin(const WatchCheckin& c) override;
   Result<std::vector<WatchCheckin>> ListCheckins(Seconds from, Seconds until) override;
   Result<std::vector<WatchProbe>> ListWatchProbes() override;
@@ -71,6 +72,7 @@ class SqliteStore : public Store {
   Result<std::vector<DisruptionEvent>> ListEvents(const EventFilter& f) override;
   Result<bool> EnqueueDelivery(const WebhookDelivery& d) override;
   Result<std::vector<WebhookDelivery>> PendingDeliveries(Seconds now, uint32_t limit) override;
+  Result<bool> ClaimDelivery(int64_t id, Seconds now, Seconds lease_until) override;
   Result<void> RecordDeliveryAttempt(int64_t id, bool delivered, Seconds now,
                                      std::optional<Seconds> next_attempt) override;
 
