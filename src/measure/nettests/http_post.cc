@@ -74,6 +74,9 @@ Result<PostResponse> HttpPoster::PostBlocking(const std::string& url, const std:
   std::unique_ptr<curl_slist, void (*)(curl_slist*)> headers(nullptr, curl_slist_free_all);
   headers.reset(curl_slist_append(headers.release(), content_type.c_str()));
   headers.reset(curl_slist_append(headers.release(), "Expect:"));
+  for (const auto& h : options.headers) {
+    headers.reset(curl_slist_append(headers.release(), h.c_str()));
+  }
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/thread_pool.hpp>
@@ -29,6 +30,7 @@ struct PostOptions {
   std::chrono::milliseconds connect_timeout{10000};
   std::size_t max_response_bytes = std::size_t{4} << 20;
   std::string content_type = "application/json";
+  std::vector<std::string> headers;  // extra request header lines, "Name: value"
 };
 
 struct PostResponse {
