@@ -24,7 +24,9 @@
 #include "geo/geo_db.h"
 #include "net/address.h"
 #include "net/http_server.h"
+#include "measure/nettests/http_post.h"
 #include "server/credentials.h"
+#include "server/monitor.h"
 #include "server/server.h"
 #include "store/open.h"
 
@@ -49,6 +51,10 @@ struct ServeFlags {
   std::string geo_dir;
   bool no_geo = false;
   std::size_t max_body_mb = 16;
+  std::vector<std::string> webhooks;
+  int detect_every = 300;
+  std::vector<std::string> mobile_asns;
+  std::string webhook_ca_file;
 };
 
 // The report-id MAC key: read from `path`, or created there (32 random bytes, hex, 0600).
@@ -137,6 +143,38 @@ int RunServe(const ServeFlags& f) {
     return 1;
   }
 
+  std::unique_ptr<measure::nettests::HttpPoster> poster;
+  if (!f.webhooks.empty()) {
+    auto p = measure::nettests::HttpPoster::Create(f.webhook_ca_file, 2);
+    if (!p) {
+      std::fprintf(stderr, "vigil serve: %s\n", p.error().ToString().c_str());
+      return 1;
+    }
+    poster = std::move(*p);
+  }
+  server::MonitorOptions monitor_options;
+  monitor_options.every = std::chrono::seconds(f.detect_every);
+  monitor_options.webhooks = f.webhooks;
+  for (const auto& a : f.mobile_asns) {
+    auto n = store::ParseAsn(a);
+    if (!n) {
+      std::fprintf(stderr, "vigil serve: --mobile-asn %s: not an AS number\n", a.c_str());
+      return 1;
+    }
+    monitor_options.fusion.mobile_asns.insert(fmt::format("AS{}", *n));
+  }
+  server::DisruptionMonitor monitor(
+      **st, RealClock::Instance(), monitor_options,
+      [&poster](const std::string& url, const std::string& body, const std::vector<std::string>& headers) -> Result<int> {
+        measure::nettests::PostOptions o;
+        o.headers = headers;
+        o.timeout = std::chrono::seconds(15);
+        auto r = poster->PostBlocking(url, body, o);
+        if (!r) return tl::unexpected(r.error());
+        return static_cast<int>(r->status);
+      });
+  monitor.Start();
+
   asio::io_context io(threads);
   auto strand = asio::make_strand(io);
   net::HttpServerOptions http_options;
@@ -169,6 +207,7 @@ int RunServe(const ServeFlags& f) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
   io.run();
   for (auto& t : pool) t.join();
+  monitor.Stop();
   (*server)->Shutdown();
   server->reset();
   http->reset();
@@ -204,6 +243,13 @@ void AddServeCommand(CLI::App& root) {
   cmd->add_flag("--no-geo", f->no_geo, "Do not load geolocation data (no country/ASN enrichment)");
   cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body, MiB (413 above)")
       ->capture_default_str();
+  cmd->add_option("--webhook", f->webhooks,
+                  "URL to POST to when a disruption starts or ends (repeatable; retried, sent once)");
+  cmd->add_option("--webhook-ca-file", f->webhook_ca_file, "Extra PEM CA file trusted for webhook URLs");
+  cmd->add_option("--detect-every", f->detect_every, "Seconds between disruption detection runs (0: off)")
+      ->capture_default_str();
+  cmd->add_option("--mobile-asn", f->mobile_asns,
+                  "AS number of a mobile network (repeatable): its outages are reported as kind mobile");
   cmd->callback([f] { ExitCode() = RunServe(*f); });
 }
 

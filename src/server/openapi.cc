@@ -150,6 +150,57 @@ const std::string& OpenApiJson() {
         "users": {"type": "array", "items": {"type": "object", "properties": {"id": {"type": "integer"}, "username": {"type": "string"},
           "role": {"type": "string"}, "disabled": {"type": "boolean"}, "created_at": {"type": "string"}}}}}}}}},
       "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+  "/api/v1/signals": {"post": {
+    "summary": "Store signal points: the value of a datasource for an entity over a bin; the same (entity, datasource, time) again replaces the value. probe, editor or admin",
+    "security": [{"bearer": []}],
+    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["points"], "properties": {
+      "points": {"type": "array", "maxItems": 10000, "items": {"type": "object", "required": ["entity_type", "entity_code", "datasource", "time", "value"], "properties": {
+        "entity_type": {"type": "string", "enum": ["country", "region", "asn"]}, "entity_code": {"type": "string", "example": "AS30987"},
+        "datasource": {"type": "string", "example": "active-probing"}, "time": {"description": "Bin start: unix seconds or ISO 8601 UTC"},
+        "step": {"type": "integer", "default": 300}, "value": {"type": "number"}}}}}}}}},
+    "responses": {"200": {"description": "Stored", "content": {"application/json": {"schema": {"type": "object", "properties": {"stored": {"type": "integer"}}}}}},
+      "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+  "/api/v1/signals/{entity_type}/{entity_code}": {"get": {
+    "summary": "An entity's signals in IODA's shape: stored datasources (bgp, active-probing) and derived ones (watch-checkins, watch-online, watch-state, measurements)",
+    "parameters": [
+      {"name": "entity_type", "in": "path", "required": true, "schema": {"type": "string", "enum": ["country", "region", "asn"]}},
+      {"name": "entity_code", "in": "path", "required": true, "schema": {"type": "string"}, "example": "CM"},
+      {"name": "from", "in": "query", "schema": {"type": "string"}, "description": "Unix seconds or ISO 8601; default until - 7 days"},
+      {"name": "until", "in": "query", "schema": {"type": "string"}, "description": "Unix seconds or ISO 8601; default now"},
+      {"name": "source", "in": "query", "schema": {"type": "string"}, "description": "One datasource; default all"},
+      {"name": "subtype", "in": "query", "schema": {"type": "string"}, "description": "watch-state: platform-blocked, dns-tampered, throttled; measurements: a test name or a domain"},
+      {"name": "step", "in": "query", "schema": {"type": "integer", "default": 300}}],
+    "responses": {"200": {"description": "{type, error, requestParameters, data: [[{entityType, entityCode, datasource, subtype, from, until, step, nativeStep, values}]]}; null values are bins without data",
+        "content": {"application/json": {}}},
+      "400": {"$ref": "#/components/responses/BadRequest"}}}},
+  "/api/v1/events": {"get": {
+    "summary": "Disruptions detected by fusing an entity's signals, newest first",
+    "parameters": [
+      {"name": "entity_type", "in": "query", "schema": {"type": "string", "enum": ["country", "region", "asn"]}},
+      {"name": "entity_code", "in": "query", "schema": {"type": "string"}},
+      {"name": "kind", "in": "query", "schema": {"type": "string", "enum": ["full", "regional", "mobile", "platform", "throttling", "dns"]}},
+      {"name": "since", "in": "query", "schema": {"type": "string"}, "description": "Events still going on at or after this time"},
+      {"name": "until", "in": "query", "schema": {"type": "string"}, "description": "Events that started before this time"},
+      {"name": "ongoing", "in": "query", "schema": {"type": "string", "enum": ["true", "false"]}},
+      {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 1000, "maximum": 10000}}],
+    "responses": {"200": {"description": "{metadata: {count}, results: [{id, entity_type, entity_code, kind, start, end, ongoing, score, detail: {datasources}, updated_at}]}",
+        "content": {"application/json": {}}},
+      "400": {"$ref": "#/components/responses/BadRequest"}}}},
+  "/api/v1/watch/checkin": {"post": {
+    "summary": "A watching probe's heartbeat; answers the last journal seq the server holds. probe or admin", "security": [{"bearer": []}],
+    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["probe_key", "state"], "properties": {
+      "probe_key": {"type": "string", "description": "hex ed25519 public key"}, "time": {"type": "string"}, "state": {"type": "string"},
+      "cc": {"type": "string"}, "asn": {"type": "string"}, "region": {"type": "string"}, "last_seq": {"type": "integer"}}}}}},
+    "responses": {"200": {"description": "{last_seq}", "content": {"application/json": {}}},
+      "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"}}}},
+  "/api/v1/watch/journal": {"post": {
+    "summary": "Upload signed, hash-chained journal entries (at most 500, in seq order); each is verified before any is stored. probe or admin", "security": [{"bearer": []}],
+    "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["probe_key", "entries"], "properties": {
+      "probe_key": {"type": "string"}, "entries": {"type": "array", "items": {"type": "object", "required": ["entry", "hash", "signature"], "properties": {
+        "entry": {"type": "string", "description": "the exact signed JSON text"}, "hash": {"type": "string"}, "signature": {"type": "string"}}}}}}}}},
+    "responses": {"200": {"description": "{accepted, duplicates, last_seq}", "content": {"application/json": {}}},
+      "400": {"$ref": "#/components/responses/BadRequest"}, "401": {"$ref": "#/components/responses/Unauthorized"}, "403": {"$ref": "#/components/responses/Forbidden"},
+      "409": {"description": "A different entry is already stored under one of these seqs"}}}},
   "/{path}": {"get": {
     "summary": "The dashboard: static files from --web, index.html for client-side routes",
     "parameters": [{"name": "path", "in": "path", "required": true, "schema": {"type": "string"}}],

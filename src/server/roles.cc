@@ -20,14 +20,16 @@ struct Grant {
 };
 
 // The role → permission table. Anything not listed is refused.
-const std::array<Grant, 5>& Table() {
-  static const std::array<Grant, 5> table{{
+const std::array<Grant, 7>& Table() {
+  static const std::array<Grant, 7> table{{
       {Permission::kReadPublished,
        {Role::kAnonymous, Role::kProbe, Role::kMember, Role::kEditor, Role::kAdmin}},
       {Permission::kSubmitMeasurements, {Role::kProbe, Role::kAdmin}},
       {Permission::kReadOwnAccount, {Role::kProbe, Role::kMember, Role::kEditor, Role::kAdmin}},
       {Permission::kViewMetrics, {Role::kAdmin}},
       {Permission::kManageAccounts, {Role::kAdmin}},
+      {Permission::kSubmitSignals, {Role::kProbe, Role::kEditor, Role::kAdmin}},
+      {Permission::kSubmitWatch, {Role::kProbe, Role::kAdmin}},
   }};
   return table;
 }
@@ -75,6 +77,10 @@ std::string_view PermissionName(Permission permission) {
       return "view_metrics";
     case Permission::kManageAccounts:
       return "manage_accounts";
+    case Permission::kSubmitSignals:
+      return "submit_signals";
+    case Permission::kSubmitWatch:
+      return "submit_watch";
   }
   return "unknown";
 }

@@ -21,6 +21,8 @@ enum class Permission {
   kReadOwnAccount,     // GET /api/v1/me
   kViewMetrics,        // GET /metrics
   kManageAccounts,     // user and token administration
+  kSubmitSignals,      // POST /api/v1/signals (the prober, importers)
+  kSubmitWatch,        // a watching probe's check-ins and journal uploads
 };
 
 bool Allowed(Role role, Permission permission);

@@ -22,7 +22,7 @@ using net::HttpServerResponse;
 
 enum class RouteId {
   kOpenReport, kSubmit, kCloseReport, kMeasurements, kRawMeasurement, kAggregation, kHealth,
-  kOpenApi, kMetrics, kMe, kUsers, kStatic,
+  kOpenApi, kMetrics, kMe, kUsers, kPostSignals, kSignals, kEvents, kWatchCheckin, kWatchJournal, kStatic,
 };
 
 struct Route {
@@ -50,6 +50,15 @@ const std::vector<Route>& RouteTable() {
       {RouteId::kMetrics, {"GET", "/metrics", Permission::kViewMetrics, "Prometheus metrics"}},
       {RouteId::kMe, {"GET", "/api/v1/me", Permission::kReadOwnAccount, "The caller's account"}},
       {RouteId::kUsers, {"GET", "/api/v1/admin/users", Permission::kManageAccounts, "List users"}},
+      {RouteId::kPostSignals, {"POST", "/api/v1/signals", Permission::kSubmitSignals,
+                               "Store signal points (active probing, BGP, ...)"}},
+      {RouteId::kSignals, {"GET", "/api/v1/signals/{entity_type}/{entity_code}", Permission::kReadPublished,
+                           "An entity's signals, in IODA's shape"}},
+      {RouteId::kEvents, {"GET", "/api/v1/events", Permission::kReadPublished, "Detected disruptions"}},
+      {RouteId::kWatchCheckin, {"POST", "/api/v1/watch/checkin", Permission::kSubmitWatch,
+                                "A watching probe's heartbeat"}},
+      {RouteId::kWatchJournal, {"POST", "/api/v1/watch/journal", Permission::kSubmitWatch,
+                                "Upload a watching probe's signed journal entries"}},
       {RouteId::kStatic, {"GET", "/{path}", Permission::kReadPublished,
                           "The dashboard (static files, index.html for client routes)"}},
   };
@@ -57,8 +66,9 @@ const std::vector<Route>& RouteTable() {
 }
 
 // Matches `path` against a pattern whose {name} segments match one non-empty segment
-// (except the static catch-all); the first captured segment goes to *param.
-bool Match(std::string_view pattern, std::string_view path, std::string* param) {
+// (except the static catch-all); captured segments go to *params, in order.
+bool Match(std::string_view pattern, std::string_view path, std::vector<std::string>* params) {
+  params->clear();
   while (!pattern.empty() && !path.empty()) {
     if (pattern.front() != '/' || path.front() != '/') return false;
     pattern.remove_prefix(1);
@@ -68,7 +78,7 @@ bool Match(std::string_view pattern, std::string_view path, std::string* param) 
     std::string_view pseg = pattern.substr(0, ps), qseg = path.substr(0, qs);
     if (pseg.starts_with('{')) {
       if (qseg.empty()) return false;
-      if (param) *param = std::string(qseg);
+      params->emplace_back(qseg);
     } else if (pseg != qseg) {
       return false;
     }
@@ -135,6 +145,7 @@ Server::Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
       options_(std::move(options)),
       collector_(store, clock, geo, options_.report_key, metrics_, options_.version),
       limiter_(clock, options_.open_collector_rate),
+      disruption_(store, clock),
       pool_(std::max<std::size_t>(1, options_.worker_threads)) {}
 
 Server::~Server() { Shutdown(); }
@@ -217,11 +228,11 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = request.Path();
   const Route* route = nullptr;
-  std::string param;
+  std::vector<std::string> params;
   bool path_known = false;
   for (const auto& r : RouteTable()) {
     if (r.id == RouteId::kStatic) continue;
-    if (!Match(r.info.pattern, path, &param)) continue;
+    if (!Match(r.info.pattern, path, &params)) continue;
     path_known = true;
     if (r.info.method == request.method) {
       route = &r;
@@ -268,9 +279,25 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
         case RouteId::kOpenReport:
           return collector_.OpenReport(request.body);
         case RouteId::kSubmit:
-          return collector_.Submit(param, request.body, ClientAddress(request.remote));
+          return collector_.Submit(params.at(0), request.body, ClientAddress(request.remote));
         case RouteId::kCloseReport:
-          return collector_.Close(param);
+          return collector_.Close(params.at(0));
+        case RouteId::kPostSignals:
+          return disruption_.PostSignals(request.body);
+        case RouteId::kSignals: {
+          auto q = ParseQueryString(request.target);
+          if (!q) return BadParameter(q.error());
+          return disruption_.GetSignals(params.at(0), params.at(1), *q);
+        }
+        case RouteId::kEvents: {
+          auto q = ParseQueryString(request.target);
+          if (!q) return BadParameter(q.error());
+          return disruption_.GetEvents(*q);
+        }
+        case RouteId::kWatchCheckin:
+          return disruption_.Checkin(request.body);
+        case RouteId::kWatchJournal:
+          return disruption_.Journal(request.body);
         case RouteId::kMeasurements:
           return Measurements(request);
         case RouteId::kRawMeasurement:

@@ -32,6 +32,7 @@
 #include "geo/geo_db.h"
 #include "net/http_server.h"
 #include "server/collector.h"
+#include "server/disruption_api.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
 #include "server/roles.h"
@@ -102,6 +103,7 @@ class Server {
   Metrics metrics_;
   Collector collector_;
   RateLimiter limiter_;
+  DisruptionApi disruption_;
   std::optional<StaticFiles> static_files_;
   boost::asio::thread_pool pool_;
   bool shut_down_ = false;

@@ -456,6 +456,15 @@ TEST_F(ServerTest, AuthorizationMatrix) {
       {"/metrics", {"GET", "/metrics", "", {401, 403, 403, 403, 200}}},
       {"/api/v1/me", {"GET", "/api/v1/me", "", {401, 200, 200, 200, 200}}},
       {"/api/v1/admin/users", {"GET", "/api/v1/admin/users", "", {401, 403, 403, 403, 200}}},
+      {"/api/v1/signals", {"POST", "/api/v1/signals",
+                           R"({"points":[{"entity_type":"asn","entity_code":"AS1","datasource":"x","time":1700000000,"value":1}]})",
+                           {401, 200, 403, 200, 200}}},
+      {"/api/v1/signals/{entity_type}/{entity_code}", {"GET", "/api/v1/signals/country/IT", "", arr(kPublic)}},
+      {"/api/v1/events", {"GET", "/api/v1/events", "", arr(kPublic)}},
+      {"/api/v1/watch/checkin", {"POST", "/api/v1/watch/checkin",
+                                 R"({"probe_key":")" + std::string(64, 'a') + R"(","state":"online"})", arr(kSubmit)}},
+      {"/api/v1/watch/journal", {"POST", "/api/v1/watch/journal",
+                                 R"({"probe_key":")" + std::string(64, 'a') + R"(","entries":[]})", arr(kSubmit)}},
       {"/{path}", {"GET", "/incidents/42", "", arr(kPublic)}},
   };
   // The raw_measurement case needs a stored uid.
