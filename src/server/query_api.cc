@@ -307,7 +307,30 @@ std::string MeasurementsJson(const std::vector<store::StoredMeasurement>& rows, 
       w.Key("analysis").BeginObject().Key("blocking_type").String(*b).EndObject();
     }
     w.EndObject();
-    w.Key("test_name").String(m.test_name).EndObject();
+    w.Key("test_name").String(m.test_name);
+    // Vigil's own verdict, beside OONI's booleans: null where a test has no scoring
+    // rule (OONI's fields say false there), the blocking method, the fingerprint and
+    // the reason in words.
+    w.Key("vigil").BeginObject()
+        .Key("anomaly").OptBool(v.anomaly)
+        .Key("confirmed").OptBool(v.confirmed)
+        .Key("failure").OptBool(v.failure)
+        .Key("blocking");
+    if (auto b = store::BlockingToText(v.blocking)) {
+      if (*b == "false") {
+        w.Bool(false);
+      } else {
+        w.String(*b);
+      }
+    } else {
+      w.Null();
+    }
+    w.Key("accessible").OptBool(v.accessible)
+        .Key("fingerprint").OptString(v.fingerprint)
+        .Key("why").String(v.why)
+        .Key("category_code").OptString(m.category_code)
+        .EndObject();
+    w.EndObject();
   }
   w.EndArray().EndObject();
   return out;

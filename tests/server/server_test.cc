@@ -243,7 +243,7 @@ TEST_F(ServerTest, CollectorRoundTripWithRealMeasurements) {
     simdjson::dom::element e;
     EXPECT_EQ(root["metadata"][key].get(e), simdjson::SUCCESS) << key;
   }
-  size_t listed = 0;
+  size_t listed = 0, unscored = 0;
   for (auto item : root["results"].get_array()) {
     ++listed;
     for (const char* key : {"anomaly", "confirmed", "failure", "input", "measurement_start_time",
@@ -251,6 +251,20 @@ TEST_F(ServerTest, CollectorRoundTripWithRealMeasurements) {
                             "report_id", "scores", "test_name"}) {
       simdjson::dom::element e;
       EXPECT_EQ(item[key].get(e), simdjson::SUCCESS) << key;
+    }
+    // Vigil's verdict beside OONI's booleans: null for tests without a scoring rule.
+    simdjson::dom::object vigil;
+    ASSERT_EQ(item["vigil"].get_object().get(vigil), simdjson::SUCCESS);
+    for (const char* key : {"anomaly", "confirmed", "failure", "blocking", "accessible", "fingerprint", "why"}) {
+      simdjson::dom::element e;
+      EXPECT_EQ(vigil[key].get(e), simdjson::SUCCESS) << key;
+    }
+    if (vigil["anomaly"].is_null()) {
+      ++unscored;
+      EXPECT_FALSE(bool(item["anomaly"])) << "OONI's field stays a boolean";
+    }
+    if (std::string_view(item["test_name"]) == "web_connectivity") {
+      EXPECT_FALSE(std::string_view(vigil["why"]).empty());
     }
     std::string uid(item["measurement_uid"].get_string().value());
     ASSERT_TRUE(by_uid.contains(uid)) << uid;
@@ -260,6 +274,7 @@ TEST_F(ServerTest, CollectorRoundTripWithRealMeasurements) {
     EXPECT_EQ(raw.body, by_uid[uid]);
   }
   EXPECT_EQ(listed, samples.size());
+  EXPECT_GE(unscored, 10u);  // dash, ndt, psiphon, ... have no scoring rule
 
   // Paging: OONI's next_url walks the rest.
   auto page = Http(port_, "GET", "/api/v1/measurements?limit=10&probe_cc=IT");
