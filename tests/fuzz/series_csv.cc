@@ -1,0 +1,21 @@
+// libFuzzer target for `vigil detect series` input: any CSV text is read to series plus
+// per-row problems, or an Error; both detectors then run on what was read without crashing.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "disruption/detect_ioda.h"
+#include "disruption/detect_vigil.h"
+#include "disruption/series.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  using namespace vigil::disruption;
+  auto csv = ParseSeriesCsv(std::string_view(reinterpret_cast<const char*>(data), size), {});
+  if (!csv) return 0;
+  for (const auto& s : csv->series) {
+    if (s.size() > 100000) continue;  // bounded work per input
+    (void)DetectVigil(s, {});
+    (void)DetectIoda(s, {});
+  }
+  return 0;
+}
