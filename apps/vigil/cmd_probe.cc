@@ -111,6 +111,7 @@ int Upload(UploadFlags& f) {
 void AddProbeCommand(CLI::App& root) {
   auto* probe_cmd = root.add_subcommand("probe", "Measure censorship from this network.");
   probe_cmd->require_subcommand(1);
+  AddProbeWatchSubcommands(*probe_cmd);
 
   auto f = std::make_shared<ProbeFlags>();
   auto* run = probe_cmd->add_subcommand(

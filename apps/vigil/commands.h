@@ -15,6 +15,8 @@ void AddDetectCommand(CLI::App& root);
 void AddBgpCommand(CLI::App& root);
 void AddHelperCommand(CLI::App& root);
 void AddProbeCommand(CLI::App& root);
+// `vigil probe watch` and `vigil probe journal verify` (cmd_watch.cc), registered under `probe`.
+void AddProbeWatchSubcommands(CLI::App& probe_cmd);
 void AddImportCommand(CLI::App& root);
 void AddServeCommand(CLI::App& root);
 void AddUserCommand(CLI::App& root);

@@ -96,6 +96,10 @@ Result<ProbeKey> ProbeKey::LoadOrCreate(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Fail("io_error", Errno("cannot stat " + path));
+    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(parent, ec);  // a failure shows when writing
+    }
     ProbeKey key = Generate();
     auto written = WriteAtomically(path, ToHex(key.secret_.data(), key.secret_.size()) + "\n");
     if (!written) return tl::unexpected(written.error());
