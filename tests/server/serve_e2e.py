@@ -6,6 +6,10 @@
                                                         acknowledged measurement is stored exactly once
   serve_e2e.py VIGIL SOURCE_DIR multinode               two servers on one PostgreSQL act as one
   serve_e2e.py VIGIL SOURCE_DIR probe                   `vigil probe run --upload` into the server
+  serve_e2e.py VIGIL SOURCE_DIR disruption sqlite|postgres
+                                                        signals posted to the server become one event
+                                                        and each webhook transition is delivered once
+                                                        (two nodes on PostgreSQL)
 PostgreSQL modes read $VIGIL_TEST_PG (run under scripts/with-postgres). Every loop is bounded.
 """
 import json, os, random, re, shutil, signal, sqlite3, subprocess, sys, tempfile, threading, time
@@ -264,6 +268,75 @@ def multinode_test():
     print(f"PASS: two nodes on one PostgreSQL, {n} measurements, each stored once and visible from both")
 
 
+def disruption_test():
+    import math
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+    vigil("user", "add", "editor1", "--role", "editor", "--password-stdin", *store_args(), stdin="editor-password\n")
+    token = vigil("token", "create", "--user", "editor1", *store_args()).strip()
+    received, lock = [], threading.Lock()
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            with lock:
+                received.append((self.headers.get("X-Vigil-Delivery"), json.loads(body)))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    hook = ThreadingHTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=hook.serve_forever, daemon=True).start()
+    hook_url = f"http://127.0.0.1:{hook.server_address[1]}/hook"
+    extra = ["--detect-every", "1", "--webhook", hook_url]
+    nodes = [Server(extra)] + ([Server(extra)] if BACKEND == "postgres" else [])
+    # Five weeks of hourly BGP-visible /24s with a daily cycle, then 30 hours at 1%, then 10 normal hours.
+    now = int(time.time()) // 3600 * 3600
+    hours = 5 * 7 * 24 + 40
+    start = now - hours * 3600
+    points = []
+    for i in range(hours):
+        v = 1000 * (1 + 0.2 * math.sin(2 * math.pi * (i % 24) / 24)) + (i * 7919) % 7
+        if 5 * 7 * 24 <= i < 5 * 7 * 24 + 30:
+            v *= 0.01
+        points.append({"entity_type": "country", "entity_code": "CM", "datasource": "bgp",
+                       "time": start + i * 3600, "step": 3600, "value": round(v, 3)})
+    st, body = http(nodes[0].url + "/api/v1/signals", json.dumps({"points": points}), token)
+    if st != 200:
+        fail(f"POST /api/v1/signals: {st} {body}")
+    events = []
+    while time.monotonic() < DEADLINE:
+        st, body = http(nodes[-1].url + "/api/v1/events?entity_type=country&entity_code=CM")
+        events = json.loads(body)["results"] if st == 200 else []
+        with lock:
+            done = len(received) >= 2
+        if events and done:
+            break
+        time.sleep(0.5)
+    if len(events) != 1 or events[0]["kind"] != "full" or events[0]["ongoing"]:
+        fail(f"expected one full event that ended, got {events}")
+    hours_long = (time.mktime(time.strptime(events[0]["end"], "%Y-%m-%dT%H:%M:%SZ")) -
+                  time.mktime(time.strptime(events[0]["start"], "%Y-%m-%dT%H:%M:%SZ"))) / 3600
+    if abs(hours_long - 30) > 2:
+        fail(f"the event lasts {hours_long} h, expected about 30")
+    time.sleep(4)  # more detection runs on every node: nothing new may be sent
+    with lock:
+        kinds = sorted(p["type"] for _, p in received)
+        ids = [d for d, _ in received]
+    if kinds != ["vigil.event.end", "vigil.event.start"] or len(set(ids)) != 2:
+        fail(f"webhook deliveries {received}")
+    st, body = http(nodes[0].url + "/api/v1/signals/country/CM?source=bgp&step=3600&from=%d&until=%d" % (start, now))
+    values = json.loads(body)["data"][0][0]["values"] if st == 200 else []
+    if len(values) != hours or values[5 * 7 * 24] > 20:
+        fail(f"signals API: {st} {len(values)} values")
+    for n in nodes:
+        n.stop()
+    hook.shutdown()
+    print(f"PASS: one full event of {hours_long:.0f} h from posted signals, start and end each delivered once "
+          f"({len(nodes)} node(s), {BACKEND})")
+
+
 def probe_test():
     token = probe_token()
     server = Server()
@@ -303,6 +376,6 @@ def probe_test():
 
 try:
     import urllib.parse
-    {"kill": kill_test, "multinode": multinode_test, "probe": probe_test}[MODE]()
+    {"kill": kill_test, "multinode": multinode_test, "probe": probe_test, "disruption": disruption_test}[MODE]()
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
