@@ -21,5 +21,6 @@ void AddImportCommand(CLI::App& root);
 void AddServeCommand(CLI::App& root);
 void AddUserCommand(CLI::App& root);
 void AddTokenCommand(CLI::App& root);
+void AddProberCommand(CLI::App& root);
 
 }  // namespace vigil::app

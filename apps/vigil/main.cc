@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   vigil::app::AddServeCommand(root);
   vigil::app::AddUserCommand(root);
   vigil::app::AddTokenCommand(root);
+  vigil::app::AddProberCommand(root);
 
   root.parse_complete_callback([&] { vigil::SetUpLogging(log_level); });
   try {
