@@ -10,6 +10,8 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib.sh
 source "$here/lib.sh"
+# shellcheck source=watch.sh
+source "$here/watch.sh"
 
 scenario="${1:-}"
 [ -n "$scenario" ] || { echo "usage: testbed.sh SCENARIO" >&2; exit 2; }
