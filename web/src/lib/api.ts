@@ -9,10 +9,11 @@ export interface MeasurementRow {
   input: string | null;
   domain: string;
   measurement_start_time: string;
+  // Vigil's verdict when the server sends it (the `vigil` object), else OONI's booleans.
+  // anomaly === null: the test has no scoring rule (not analysed), never "accessible".
   anomaly: boolean | null;
   confirmed: boolean | null;
   failure: boolean | null;
-  // Vigil's verdict fields, when the server sends them.
   blocking: string | false | null;
   accessible: boolean | null;
   why: string | null;
@@ -91,10 +92,14 @@ function optStr(v: unknown): string | null {
 
 // deno-lint-ignore no-explicit-any
 export function normalizeRow(r: any): MeasurementRow {
-  const v = r.verdict && typeof r.verdict === "object" ? r.verdict : r;
-  // Vigil's server puts the blocking type where OONI's fastpath does: scores.analysis.blocking_type.
+  // Vigil's verdict: `vigil` (current server), `verdict` (older builds) or the row itself.
+  const vo = r.vigil && typeof r.vigil === "object" ? r.vigil : r.verdict && typeof r.verdict === "object" ? r.verdict : null;
+  const v = vo ?? r;
+  // OONI's fastpath puts the blocking type in scores.analysis.blocking_type.
   const b = v.blocking ?? r.scores?.analysis?.blocking_type ?? null;
   const blocking = b === false || b === "false" ? false : optStr(b);
+  // With Vigil's verdict, its nulls are meaningful (no scoring rule): OONI's booleans do not fill them.
+  const flag = (k: "anomaly" | "confirmed" | "failure") => (vo ? optBool(vo[k]) : optBool(r[k]));
   return {
     measurement_uid: String(r.measurement_uid ?? ""),
     report_id: String(r.report_id ?? ""),
@@ -104,14 +109,14 @@ export function normalizeRow(r: any): MeasurementRow {
     input: optStr(r.input),
     domain: optStr(r.domain) ?? domainOf(r.input),
     measurement_start_time: String(r.measurement_start_time ?? ""),
-    anomaly: optBool(r.anomaly ?? v.anomaly),
-    confirmed: optBool(r.confirmed ?? v.confirmed),
-    failure: optBool(r.failure ?? v.failure),
+    anomaly: flag("anomaly"),
+    confirmed: flag("confirmed"),
+    failure: flag("failure"),
     blocking,
     accessible: optBool(v.accessible),
     why: optStr(v.why ?? r.scores?.analysis?.why),
     fingerprint: optStr(v.fingerprint ?? r.scores?.analysis?.fingerprint),
-    category_code: optStr(r.category_code),
+    category_code: optStr(v.category_code ?? r.category_code),
   };
 }
 
@@ -172,4 +177,91 @@ export async function measurementRow(uid: string, raw: any, signal?: AbortSignal
   }
   const page = await measurements(p, signal);
   return page.results.find((r) => r.measurement_uid === uid) ?? null;
+}
+
+// Disruption events and signals (Vigil's IODA-shaped API).
+
+export type EventKind = "full" | "regional" | "mobile" | "platform" | "throttling" | "dns";
+export interface DisruptionEvent {
+  id: number;
+  entity_type: "country" | "region" | "asn" | string;
+  entity_code: string;
+  kind: EventKind | string;
+  start: string;
+  end: string | null;
+  ongoing: boolean;
+  score: number;
+  datasources: string[];
+}
+
+/** Detected events, newest first; null when the server has no events API (older builds). */
+export async function events(p: Params, signal?: AbortSignal): Promise<DisruptionEvent[] | null> {
+  let body: any;
+  try {
+    body = await getJson("/api/v1/events", p, signal);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 0)) return null;
+    throw e;
+  }
+  const rows: unknown[] = Array.isArray(body?.results) ? body.results : [];
+  return rows.map((x) => {
+    const r = x as Record<string, any>;
+    const ds = r.detail?.datasources;
+    return {
+      id: Number(r.id ?? 0),
+      entity_type: String(r.entity_type ?? ""),
+      entity_code: String(r.entity_code ?? ""),
+      kind: String(r.kind ?? ""),
+      start: String(r.start ?? ""),
+      end: optStr(r.end),
+      ongoing: r.ongoing === true || (r.ongoing === undefined && !r.end),
+      score: typeof r.score === "number" ? r.score : 0,
+      datasources: Array.isArray(ds) ? ds.map(String) : [],
+    };
+  });
+}
+
+export interface SignalSeries {
+  datasource: string;
+  subtype: string;
+  from: number; // unix seconds
+  step: number;
+  values: (number | null)[];
+}
+
+/** An entity's signals (IODA's shape: data[0] is the list of series); [] when the server has none. */
+export async function signals(type: string, code: string, p: Params, signal?: AbortSignal): Promise<SignalSeries[]> {
+  let body: any;
+  try {
+    body = await getJson(`/api/v1/signals/${encodeURIComponent(type)}/${encodeURIComponent(code)}`, p, signal);
+  } catch (e) {
+    if (e instanceof ApiError && (e.status === 404 || e.status === 405 || e.status === 0)) return [];
+    throw e;
+  }
+  const groups: unknown[] = Array.isArray(body?.data) ? body.data : [];
+  const out: SignalSeries[] = [];
+  for (const g of groups) {
+    for (const x of Array.isArray(g) ? g : []) {
+      const s = x as Record<string, any>;
+      if (!Array.isArray(s?.values) || !(Number(s.step) > 0)) continue;
+      out.push({
+        datasource: String(s.datasource ?? ""),
+        subtype: String(s.subtype ?? ""),
+        from: Number(s.from ?? 0),
+        step: Number(s.step),
+        values: s.values.map((v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : null)),
+      });
+    }
+  }
+  return out;
+}
+
+/**
+ * Which of `tests` Vigil has no scoring rule for, from their latest few measurements under `p`
+ * (anomaly null in every one). The aggregation counts such measurements as OK; this is how a
+ * matrix tells them apart and says "not analysed".
+ */
+export async function unscoredTests(p: Params, tests: string[], signal?: AbortSignal): Promise<Set<string>> {
+  const latest = await Promise.all(tests.map((x) => measurements({ ...p, test_name: x, limit: 5, order_by: "measurement_start_time" }, signal)));
+  return new Set(tests.filter((_, i) => latest[i].results.length > 0 && latest[i].results.every((r) => r.anomaly === null)));
 }

@@ -13,6 +13,11 @@ export interface MatrixOptions {
   cellFilter: (key: string, day: string) => Record<string, string>; // explorer filters for a cell
   maxDays?: number;
   maxRows?: number;
+  /**
+   * How many of a cell's measurements Vigil does not score (tests without a rule): the aggregation
+   * counts them as OK, so a cell made only of them is "not analysed", not "accessible".
+   */
+  unscored?: (key: string, day: string) => number;
 }
 
 const VERDICT_KEY = {
@@ -20,6 +25,7 @@ const VERDICT_KEY = {
   anomaly: "verdict.anomaly",
   failure: "verdict.failure",
   accessible: "verdict.accessible",
+  unscored: "verdict.unscored",
   nodata: "verdict.nodata",
 } as const;
 
@@ -27,8 +33,8 @@ export function verdictBadge(v: Cell): HTMLElement {
   return h("span", { class: `badge c-${v}` }, h("span", { "aria-hidden": "true" }, CELL_SYMBOL[v] || "·"), " ", t(VERDICT_KEY[v]));
 }
 
-export function legend(): HTMLElement {
-  const cells: Cell[] = ["accessible", "anomaly", "confirmed", "failure", "nodata"];
+export function legend(withUnscored = false): HTMLElement {
+  const cells: Cell[] = ["accessible", "anomaly", "confirmed", "failure", ...(withUnscored ? (["unscored"] as Cell[]) : []), "nodata"];
   return h("ul", { class: "legend" }, cells.map((c) => h("li", {}, verdictBadge(c))));
 }
 
@@ -63,6 +69,7 @@ export function matrix(o: MatrixOptions): HTMLElement {
   const shown = keys.slice(0, o.maxRows ?? 150);
   const multiYear = days.length > 0 && days[0].slice(0, 4) !== days[days.length - 1].slice(0, 4);
   if (!shown.length) return h("p", { class: "empty" }, t("common.none"));
+  let anyUnscored = false;
 
   const head = h("tr", {}, h("th", { scope: "col", class: "rowhead" }, o.rowHeader), days.map((d) => h("th", { scope: "col", class: "day" }, h("span", {}, fmtDay(d, multiYear ? "shortYear" : "short")))));
   const body = shown.map((key) => {
@@ -73,7 +80,10 @@ export function matrix(o: MatrixOptions): HTMLElement {
       h("th", { scope: "row", class: "rowhead" }, o.rowLabel(key)),
       days.map((d) => {
         const c = m.get(d);
-        const v: Cell = c ? cellVerdict(c) : "nodata";
+        let v: Cell = c ? cellVerdict(c) : "nodata";
+        // The aggregation counts unscored measurements as OK: a row known to be unscored says so.
+        if (v === "accessible" && c && o.unscored && o.unscored(key, d) >= c.measurement_count) v = "unscored";
+        if (v === "unscored") anyUnscored = true;
         const label = c
           ? `${fmtDay(d)} — ${t(VERDICT_KEY[v])} — ${t("common.measurements")}: ${fmtNum(c.measurement_count)}, ${t("common.anomalies")}: ${fmtNum(c.anomaly_count)}, ${t("common.confirmed")}: ${fmtNum(c.confirmed_count)}`
           : `${fmtDay(d)} — ${t("verdict.nodata")}`;
@@ -94,7 +104,7 @@ export function matrix(o: MatrixOptions): HTMLElement {
   return h(
     "div",
     {},
-    legend(),
+    legend(anyUnscored),
     scroller,
     keys.length > shown.length ? h("p", { class: "note" }, t("country.rows", { shown: shown.length, total: keys.length })) : null,
   );

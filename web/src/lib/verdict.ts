@@ -1,6 +1,8 @@
 import type { AggRow, MeasurementRow } from "./api";
+import type { MessageKey } from "./i18n-catalogue";
 
-export type Cell = "confirmed" | "anomaly" | "failure" | "accessible" | "nodata";
+// "unscored": measured, but Vigil has no scoring rule for the test (not analysed): never "accessible".
+export type Cell = "confirmed" | "anomaly" | "failure" | "accessible" | "unscored" | "nodata";
 
 /** The worst verdict among the measurements counted in one aggregation cell. */
 export function cellVerdict(c: Pick<AggRow, "measurement_count" | "anomaly_count" | "confirmed_count" | "failure_count">): Cell {
@@ -16,7 +18,7 @@ export function rowVerdict(r: Pick<MeasurementRow, "confirmed" | "anomaly" | "fa
   if (r.anomaly) return "anomaly";
   if (r.failure) return "failure";
   if (r.anomaly === false) return "accessible";
-  return "nodata";
+  return "unscored";
 }
 
 /** How a network interfered, as a catalogue key suffix: dns, tcp_ip, http-failure, http-diff, blockpage. */
@@ -27,11 +29,24 @@ export function method(r: Pick<MeasurementRow, "blocking" | "confirmed" | "finge
   return "other";
 }
 
+/** The catalogue key that explains a verdict in plain words. */
+export function plainKey(r: Pick<MeasurementRow, "anomaly" | "confirmed" | "failure" | "blocking" | "accessible">): MessageKey {
+  if (r.confirmed) return "why.confirmed";
+  if (r.anomaly && (r.blocking === "dns" || r.blocking === "tcp_ip" || r.blocking === "http-failure" || r.blocking === "http-diff")) return `why.${r.blocking}`;
+  if (r.anomaly) return "why.anomaly";
+  if (r.failure) return "why.failure";
+  // No scoring rule for this test: not analysed, which is not "accessible".
+  if (r.anomaly === null) return "why.unscored";
+  if (r.accessible === true || (r.anomaly === false && r.failure === false)) return "why.accessible";
+  return "why.unknown";
+}
+
 export const CELL_SYMBOL: Record<Cell, string> = {
   confirmed: "■",
   anomaly: "▲",
   failure: "✕",
   accessible: "✓",
+  unscored: "?",
   nodata: "",
 };
 

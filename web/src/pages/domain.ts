@@ -1,4 +1,4 @@
-import { aggregation, measurements, type Params } from "../lib/api";
+import { aggregation, measurements, unscoredTests, type Params } from "../lib/api";
 import { h, section } from "../lib/dom";
 import { countryName, t } from "../lib/i18n";
 import { filterForm } from "../lib/filters";
@@ -15,11 +15,22 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   const p: Params = { domain, probe_cc: q.get("probe_cc") ?? "", since: q.get("since") ?? "", until: q.get("until") ? nextDay(q.get("until")!) : "" };
   document.title = `${domain} — ${t("app.name")}`;
 
-  const [byCountryDay, byNet, anomalies] = await Promise.all([
+  // Measurements of tests Vigil does not score (e.g. dnscheck, urlgetter), per country and day: a
+  // matrix cell made only of them is "not analysed", not "accessible".
+  const unscoredCellsP = aggregation({ ...p, axis_x: "test_name" }, signal)
+    .then((rows) => unscoredTests(p, rows.filter((r) => r.measurement_count).map((r) => String(r.test_name)), signal))
+    .then((un) => Promise.all([...un].map((x) => aggregation({ ...p, test_name: x, axis_x: "measurement_start_day", axis_y: "probe_cc" }, signal))));
+  const [byCountryDay, byNet, anomalies, unscoredCells] = await Promise.all([
     aggregation({ ...p, axis_x: "measurement_start_day", axis_y: "probe_cc" }, signal),
     aggregation({ ...p, axis_x: "probe_cc", axis_y: "probe_asn" }, signal),
     measurements({ ...p, anomaly: true, limit: 1000, order_by: "measurement_start_time" }, signal),
+    unscoredCellsP,
   ]);
+  const unscoredIn = new Map<string, number>();
+  for (const r of unscoredCells.flat()) {
+    const k = `${r.probe_cc} ${String(r.measurement_start_day).slice(0, 10)}`;
+    unscoredIn.set(k, (unscoredIn.get(k) ?? 0) + r.measurement_count);
+  }
 
   root.append(h("h1", {}, t("domain.title", { domain })));
   const ccs = [...new Set(byNet.map((r) => String(r.probe_cc)))].sort();
@@ -45,6 +56,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
       rowHeader: t("common.country"),
       rowLabel: (k) => h("a", { href: countryHref(k) }, countryName(k)),
       cellFilter: (k, d) => ({ probe_cc: k, domain, since: d, until: d }),
+      unscored: (k, d) => unscoredIn.get(`${k} ${d}`) ?? 0,
     }),
   );
   root.append(mSec);

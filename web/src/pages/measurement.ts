@@ -1,10 +1,10 @@
 /* eslint-disable @typescript-eslint/no-explicit-any */
-import { ApiError, asnText, measurementRow, rawMeasurement, type MeasurementRow } from "../lib/api";
+import { ApiError, asnText, measurementRow, rawMeasurement } from "../lib/api";
 import { h, section } from "../lib/dom";
 import { colon, countryName, fmtNum, fmtTime, t, type MessageKey } from "../lib/i18n";
 import { verdictBadge } from "../lib/matrix";
 import { countryHref, domainHref, explorerHref, type Route } from "../lib/router";
-import { rowVerdict } from "../lib/verdict";
+import { method, plainKey, rowVerdict } from "../lib/verdict";
 import { base64Bytes, parseCertificate, sha256Hex } from "../lib/x509";
 
 type Any = any;
@@ -42,16 +42,25 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   kv(t("common.date"), fmtTime(String(raw.measurement_start_time ?? "")));
   if (raw.report_id) kv(t("measurement.report"), h("code", {}, String(raw.report_id)));
   kv("UID", h("code", {}, uid));
-  if (row) kv(t("common.verdict"), verdictBadge(rowVerdict(row)));
+  if (row) {
+    const v = rowVerdict(row);
+    kv(t("measurement.vigilVerdict"), verdictBadge(v));
+    const how = v === "anomaly" || v === "confirmed" ? method(row) : null;
+    if (how && how !== "other") kv(t("measurement.method"), t(`blocking.${how}` as MessageKey));
+    if (row.fingerprint) kv(t("measurement.blockpage"), h("code", { class: "fingerprint" }, row.fingerprint));
+  }
   sumBody.append(dl, h("p", {}, h("a", { href: `/api/v1/raw_measurement?measurement_uid=${encodeURIComponent(uid)}`, download: `${uid}.json` }, t("measurement.raw"))));
   root.append(sumSec);
 
   // Why
   const [whySec, whyBody] = section(t("measurement.why"), "why");
   if (row) {
+    const v = rowVerdict(row);
+    whyBody.append(h("p", { class: "verdict-line" }, verdictBadge(v)));
+    // Vigil's own reasoning for this measurement (the server writes it in English).
+    if (row.why) whyBody.append(h("p", { class: "rule", "data-why": "" }, h("strong", {}, t("measurement.vigilRule"), colon()), h("span", { lang: "en" }, row.why)));
     whyBody.append(h("p", { class: "plain" }, h("strong", {}, t("measurement.plain"), colon()), t(plainKey(row))));
     if (row.fingerprint) whyBody.append(h("p", {}, t("measurement.fingerprintMatched", { name: row.fingerprint })));
-    if (row.why) whyBody.append(h("p", { class: "rule" }, h("strong", {}, t("measurement.vigilRule"), colon()), h("span", { lang: "en" }, row.why)));
   } else whyBody.append(h("p", { class: "note" }, t("measurement.noVerdict")));
   root.append(whySec);
 
@@ -66,14 +75,6 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
   pre.textContent = JSON.stringify(tk, null, 2).slice(0, 200_000);
   rawBody.append(h("details", {}, h("summary", {}, t("common.details")), pre));
   root.append(rawSec);
-}
-
-function plainKey(r: MeasurementRow): MessageKey {
-  if (r.confirmed) return "why.confirmed";
-  if (r.blocking === "dns" || r.blocking === "tcp_ip" || r.blocking === "http-failure" || r.blocking === "http-diff") return `why.${r.blocking}`;
-  if (r.failure) return "why.failure";
-  if (r.accessible === true || (r.anomaly === false && r.failure === false)) return "why.accessible";
-  return "why.unknown";
 }
 
 function hostOf(u: string): string {

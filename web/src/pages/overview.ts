@@ -2,7 +2,8 @@ import { geoEqualEarth, geoPath } from "d3-geo";
 import { feature } from "topojson-client";
 import type { Topology, GeometryCollection } from "topojson-specification";
 import worldUrl from "world-atlas/countries-50m.json?url";
-import { aggregation, measurements, type AggRow } from "../lib/api";
+import { aggregation, events, measurements, type AggRow } from "../lib/api";
+import { eventsTable } from "../lib/events";
 import { h, section } from "../lib/dom";
 import { countryName, fmtNum, fmtPct, t } from "../lib/i18n";
 import { NUMERIC_TO_ALPHA2 } from "../lib/iso-numeric";
@@ -33,9 +34,10 @@ export function rateColor(r: number): string {
 
 export async function render(root: HTMLElement, _route: Route, signal: AbortSignal): Promise<void> {
   document.title = t("app.title");
-  const [byCountry, latest, world] = await Promise.all([
+  const [byCountry, latest, evs, world] = await Promise.all([
     aggregation({ axis_x: "probe_cc" }, signal),
     measurements({ limit: 20, order_by: "measurement_start_time" }, signal),
+    events({ limit: 20 }, signal),
     fetch(worldUrl, { signal }).then((r) => {
       if (!r.ok) throw new Error(`${worldUrl}: ${r.status}`);
       return r.json() as Promise<Topology>;
@@ -49,6 +51,10 @@ export async function render(root: HTMLElement, _route: Route, signal: AbortSign
   const [mapSec, mapBody] = section(t("overview.map"), "map");
   mapBody.append(h("p", { class: "help" }, t("overview.mapHelp")), drawMap(world, stats));
   root.append(mapSec);
+
+  const [evSec, evBody] = section(t("overview.events"), "events");
+  evBody.append(evs ? eventsTable(evs) : h("p", { class: "note" }, t("overview.eventsUnavailable")));
+  root.append(evSec);
 
   const [topSec, topBody] = section(t("overview.topConfirmed"), "top");
   const ranked = [...stats.values()]
