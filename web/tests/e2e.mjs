@@ -103,9 +103,15 @@ hardTimeout.unref();
 try {
   const imp = spawnSync(VIGIL, ["import", "ooni", SAMPLE, "--data", data], { encoding: "utf8", timeout: 60_000 });
   if (imp.status !== 0) throw new Error(`vigil import failed (${imp.status}): ${imp.stderr}`);
+  // An editor's token, to post signal points (the disruption monitor turns them into events).
+  const add = spawnSync(VIGIL, ["user", "add", "e2e-editor", "--role", "editor", "--password-stdin", "--data", data], { input: "e2e-editor-password-0123\n", encoding: "utf8", timeout: 30_000 });
+  if (add.status !== 0) throw new Error(`vigil user add failed (${add.status}): ${add.stderr}`);
+  const tok = spawnSync(VIGIL, ["token", "create", "--user", "e2e-editor", "--role", "editor", "--label", "e2e", "--data", data], { encoding: "utf8", timeout: 30_000 });
+  const editorToken = (tok.stdout ?? "").trim().split(/\s+/).pop();
+  if (tok.status !== 0 || !editorToken) throw new Error(`vigil token create failed (${tok.status}): ${tok.stderr}`);
   const port = await freePort();
   const origin = `http://127.0.0.1:${port}`;
-  server = spawn(VIGIL, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--web", join(WEB, "dist")], { stdio: ["ignore", "pipe", "pipe"] });
+  server = spawn(VIGIL, ["serve", "--listen", `127.0.0.1:${port}`, "--data", data, "--web", join(WEB, "dist"), "--detect-every", "1"], { stdio: ["ignore", "pipe", "pipe"] });
   server.stdout.on("data", (d) => (serverLog += d));
   server.stderr.on("data", (d) => (serverLog += d));
   let up = false;
@@ -124,13 +130,48 @@ try {
 
   // Facts from the API that the pages must show.
   const anomalies = (await api("/api/v1/measurements?probe_cc=IT&anomaly=true&limit=200")).results;
-  const dnsRow = anomalies.find((r) => r.scores?.analysis?.blocking_type === "dns" && r.input);
+  const dnsRow = anomalies.find((r) => (r.vigil?.blocking ?? r.scores?.analysis?.blocking_type) === "dns" && r.input);
   assert(dnsRow, "the store has no DNS-blocking anomaly in IT (import or verdicts changed?)");
   const blockedDomain = new URL(dnsRow.input).hostname.toLowerCase();
   const raw = await api(`/api/v1/raw_measurement?measurement_uid=${encodeURIComponent(dnsRow.measurement_uid)}`);
   const dnsAnswer = (raw.test_keys?.queries ?? []).flatMap((q) => q.answers ?? []).map((a) => a.ipv4 ?? a.ipv6).find(Boolean);
   assert(dnsAnswer, "the DNS-blocking sample has no DNS answer");
-  console.log(`facts: blocked domain ${blockedDomain}, measurement ${dnsRow.measurement_uid}, DNS answer ${dnsAnswer}`);
+  assert(typeof dnsRow.vigil?.why === "string" && dnsRow.vigil.why.length > 20, "the DNS-blocking measurement carries Vigil's why");
+  // A test Vigil has no scoring rule for (dash, ndt, psiphon...): vigil.anomaly is null.
+  const everything = (await api("/api/v1/measurements?probe_cc=IT&limit=1000")).results;
+  const unscoredRow = everything.find((r) => r.vigil && r.vigil.anomaly === null && ["dash", "ndt", "psiphon"].includes(r.test_name));
+  assert(unscoredRow, "the store has no unscored dash/ndt/psiphon measurement in IT");
+  assert(everything.some((r) => r.test_name === "psiphon" && r.vigil?.anomaly === null), "the store has no unscored psiphon measurement in IT");
+  console.log(`facts: blocked domain ${blockedDomain}, measurement ${dnsRow.measurement_uid}, DNS answer ${dnsAnswer}, unscored ${unscoredRow.measurement_uid}`);
+
+  // Five weeks of hourly BGP visibility for Italy, then 30 hours at 1 %: the server's monitor
+  // (--detect-every 1) detects a full outage; wait for /api/v1/events to list it (bounded).
+  {
+    const hour = 3600;
+    const now = Math.floor(Date.now() / 1000 / hour) * hour;
+    const normal = 5 * 7 * 24, outage = 30, n = normal + outage;
+    const points = [];
+    for (let i = 0; i < n; i++) {
+      let v = 1000 * (1 + 0.2 * Math.sin((2 * Math.PI * (i % 24)) / 24)) + ((i * 7919) % 7);
+      if (i >= normal) v *= 0.01;
+      points.push({ entity_type: "country", entity_code: "IT", datasource: "bgp", time: now - (n - 1 - i) * hour, step: hour, value: v });
+    }
+    const r = await fetch(`${origin}/api/v1/signals`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${editorToken}`, "Content-Type": "application/json" },
+      body: JSON.stringify({ points }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    if (!r.ok) throw new Error(`POST /api/v1/signals: ${r.status} ${await r.text()}`);
+    const t0 = Date.now();
+    let found = null;
+    while (!found && Date.now() - t0 < 30_000) {
+      found = (await api("/api/v1/events?entity_type=country&entity_code=IT")).results.find((e) => e.kind === "full");
+      if (!found) await new Promise((res) => setTimeout(res, 250));
+    }
+    assert(found, "no full outage event for IT 30 s after posting the BGP signal");
+    console.log(`facts: event ${found.id} (${found.kind}, IT, from ${found.start}) after ${Date.now() - t0} ms`);
+  }
 
   browser = await chromium.launch({
     executablePath: CHROMIUM,
@@ -164,8 +205,8 @@ try {
 
   const page = await newPage();
   const L = {
-    en: { overview: "Overview", explorer: "Explorer", dns: "DNS answers", switchTo: "Français" },
-    fr: { overview: "Vue d'ensemble", explorer: "Explorateur", dns: "Réponses DNS", switchTo: "English" },
+    en: { overview: "Overview", explorer: "Explorer", dns: "DNS answers", switchTo: "Français", events: "Detected events", full: "Full outage", ongoing: "ongoing", bgp: "BGP routes", notAnalysed: "Not analysed", accessible: "Accessible" },
+    fr: { overview: "Vue d'ensemble", explorer: "Explorateur", dns: "Réponses DNS", switchTo: "English", events: "Événements détectés", full: "Coupure totale", ongoing: "en cours", bgp: "Routes BGP", notAnalysed: "Non analysé", accessible: "Accessible" },
   };
   for (const lang of ["en", "fr"]) {
     const l = L[lang];
@@ -183,6 +224,12 @@ try {
       assert(await page.locator('svg.map a[data-cc="IT"] path').count(), "Italy shaded on the map");
       assert(await page.locator('#top tr[data-cc="IT"]').count(), "Italy in the confirmed/anomaly ranking");
       assert((await page.locator("#latest tbody tr").count()) > 0, "latest measurements listed");
+      const ev = page.locator('#events tr[data-entity="country:IT"][data-kind="full"]');
+      assert((await page.textContent("#events h2")).includes(l.events), "events section heading");
+      assert(await ev.count(), "the IT outage is listed among the detected events");
+      const evText = await ev.first().textContent();
+      for (const w of [l.full, l.ongoing, l.bgp]) assert(evText.includes(w), `event row says "${w}": ${evText}`);
+      assert(await ev.first().locator('a[href^="/country/IT"]').count(), "the event links to the country");
       await shot(page, `overview-${lang}`);
     });
     await check(`country page (${lang})`, async () => {
@@ -194,6 +241,12 @@ try {
       const isp = await page.textContent("#isp");
       assert(isp.includes(dnsRow.probe_asn) && isp.includes(blockedDomain), "the ISP view names the network and the domain");
       assert(await page.locator("#timeline canvas").count(), "timeline drawn");
+      assert(await page.locator('#events tr[data-kind="full"]').count(), "the country's outage event listed");
+      assert(await page.locator("#signals canvas").count(), "signals chart drawn");
+      assert((await page.textContent("#signals")).includes(l.bgp), "the BGP signal named in the chart's legend");
+      const row = page.locator('#matrix tr[data-row="@psiphon"]');
+      assert(await row.locator('td[data-verdict="unscored"]').count(), "psiphon (no scoring rule) shown as not analysed in the matrix");
+      assert((await row.locator('td[data-verdict="accessible"]').count()) === 0, "psiphon never shown as accessible");
       await shot(page, `country-${lang}`);
     });
     await check(`domain page (${lang})`, async () => {
@@ -210,8 +263,21 @@ try {
       const dns = await page.textContent("#dns");
       assert(dns.includes(l.dns), "DNS section heading");
       assert(dns.includes(dnsAnswer), `DNS answer ${dnsAnswer} shown`);
-      assert((await page.textContent("#why")).length > 40, "the verdict explained");
+      const why = await page.textContent("#why");
+      assert(why.length > 40, "the verdict explained");
+      assert(why.includes(dnsRow.vigil.why), "Vigil's why shown word for word");
+      assert((await page.textContent("#summary")).includes(lang === "fr" ? "Méthode de blocage" : "Blocking method"), "the blocking method named");
       await shot(page, `measurement-${lang}`);
+    });
+    await check(`measurement page, unscored test (${lang})`, async () => {
+      await page.goto(`${origin}/measurement?uid=${encodeURIComponent(unscoredRow.measurement_uid)}&lang=${lang}`);
+      await ready(page, "measurement");
+      const summary = await page.textContent("#summary");
+      const why = await page.textContent("#why");
+      assert(summary.includes(l.notAnalysed) && why.includes(l.notAnalysed), `"${l.notAnalysed}" shown`);
+      assert((await page.locator("#summary .badge.c-accessible, #why .badge.c-accessible").count()) === 0, "never accessible");
+      assert(why.includes(unscoredRow.vigil.why), "Vigil's why shown");
+      await shot(page, `measurement-unscored-${lang}`);
     });
     await check(`explorer (${lang})`, async () => {
       await page.goto(`${origin}/explorer?lang=${lang}&probe_cc=IT&verdict=anomaly`);
@@ -222,6 +288,10 @@ try {
       const bad = await page.locator("#results tbody tr td:last-child .badge:not(.c-anomaly):not(.c-confirmed)").count();
       assert(bad === 0, "only anomalies listed with verdict=anomaly");
       await shot(page, `explorer-${lang}`);
+      await page.goto(`${origin}/explorer?lang=${lang}&probe_cc=IT&test_name=${unscoredRow.test_name}`);
+      await ready(page, "explorer");
+      const verdicts = await page.locator("#results tbody tr td:last-child").allTextContents();
+      assert(verdicts.length > 0 && verdicts.every((v) => v.includes(l.notAnalysed) && !v.includes(l.accessible)), `${unscoredRow.test_name} listed as not analysed: ${verdicts.join(" | ")}`);
     });
   }
 
