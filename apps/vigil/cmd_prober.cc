@@ -232,7 +232,7 @@ int Run(RunFlags& f) {
   }
   std::optional<std::string> signals_url;
   if (!f.server.empty()) {
-    auto url = SignalsUrl(f.server, f.token);
+    auto url = SignalsUrl(f.server);
     if (!url) {
       std::fprintf(stderr, "vigil prober run: %s\n", url.error().ToString().c_str());
       return 2;
@@ -317,7 +317,7 @@ int Run(RunFlags& f) {
 
   ProgressLine progress(StderrIsTerminal());
   std::optional<SignalPoster> signal_poster;
-  if (poster) signal_poster.emplace(*poster, *signals_url);
+  if (poster) signal_poster.emplace(*poster, *signals_url, f.token);
   int failed_posts = 0;
   auto on_change = [&](const StateChange& c) { WriteLine(out, StateLine(c)); };
   auto on_round = [&](const RoundSummary& r) -> asio::awaitable<void> {

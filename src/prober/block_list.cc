@@ -24,10 +24,9 @@ Result<Entity> ParseEntity(std::string_view type, std::string_view code) {
   if (type.empty() || code.empty()) {
     return Fail(std::string(failure::kParseError), "an entity needs a type and a code");
   }
-  for (char c : type) {
-    if (!((c >= 'a' && c <= 'z') || c == '_')) {
-      return Fail(std::string(failure::kParseError), "bad entity type '" + std::string(type) + "'");
-    }
+  if (type != "asn" && type != "country" && type != "region") {
+    return Fail(std::string(failure::kParseError),
+                "entity types are asn, country and region, got '" + std::string(type) + "'");
   }
   Entity e{std::string(type), std::string(code)};
   if (e.type == "asn") {

@@ -23,7 +23,7 @@
 namespace vigil::prober {
 
 struct Entity {
-  std::string type;  // "asn", "country", "region", ...
+  std::string type;  // "asn", "country" or "region"
   std::string code;  // "AS64500", "CM", ...
   friend bool operator==(const Entity&, const Entity&) = default;
   friend auto operator<=>(const Entity&, const Entity&) = default;

@@ -1,5 +1,6 @@
 #include "prober/signals.h"
 
+#include <algorithm>
 #include <map>
 
 #include "core/failure.h"
@@ -57,48 +58,34 @@ std::size_t AddGeoEntities(std::vector<SurveyedBlock>& blocks, const geo::GeoDb&
   return placed;
 }
 
-Result<std::string> SignalsUrl(std::string_view server, std::string_view token) {
+Result<std::string> SignalsUrl(std::string_view server) {
   auto url = ParseUrl(server);
-  const auto scheme_end = server.find("://");
   if (!url || (url->scheme != "http" && url->scheme != "https") || url->host.empty() ||
-      scheme_end == std::string_view::npos || server.find('@') != std::string_view::npos) {
+      server.find("://") == std::string_view::npos || server.find('@') != std::string_view::npos) {
     return Fail(std::string(failure::kInvalidArgument),
                 "--server must be an http(s) URL without credentials, got '" + std::string(server) + "'");
   }
   std::string base(server);
   while (!base.empty() && base.back() == '/') base.pop_back();
-  std::string userinfo;
-  if (!token.empty()) {
-    userinfo = "prober:";
-    static constexpr char kHex[] = "0123456789ABCDEF";
-    for (char ch : token) {
-      const auto c = static_cast<unsigned char>(ch);
-      const bool plain = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-                         (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
-      if (plain) {
-        userinfo += static_cast<char>(c);
-      } else {
-        userinfo += '%';
-        userinfo += kHex[c >> 4];
-        userinfo += kHex[c & 0xf];
-      }
-    }
-    userinfo += '@';
-  }
-  return base.substr(0, scheme_end + 3) + userinfo + base.substr(scheme_end + 3) +
-         "/api/v1/signals";
+  return base + "/api/v1/signals";
 }
 
 asio::awaitable<Result<void>> SignalPoster::Post(const std::vector<SignalPoint>& points) {
   measure::nettests::PostOptions options;
   options.timeout = std::chrono::seconds(20);
   options.connect_timeout = std::chrono::seconds(5);
-  auto response = co_await poster_.Post(url_, SignalsBody(points), options);
-  if (!response) co_return tl::unexpected(response.error());
-  if (response->status < 200 || response->status >= 300) {
-    co_return Fail("http_request_failed", "the server answered " +
-                                              std::to_string(response->status) + ": " +
-                                              response->body.substr(0, 200));
+  if (!token_.empty()) options.headers.push_back("Authorization: Bearer " + token_);
+  for (std::size_t at = 0; at < points.size(); at += kMaxPointsPerPost) {
+    const auto end = std::min(points.size(), at + kMaxPointsPerPost);
+    const std::vector<SignalPoint> chunk(points.begin() + static_cast<std::ptrdiff_t>(at),
+                                         points.begin() + static_cast<std::ptrdiff_t>(end));
+    auto response = co_await poster_.Post(url_, SignalsBody(chunk), options);
+    if (!response) co_return tl::unexpected(response.error());
+    if (response->status < 200 || response->status >= 300) {
+      co_return Fail("http_request_failed", "the server answered " +
+                                                std::to_string(response->status) + ": " +
+                                                response->body.substr(0, 200));
+    }
   }
   co_return Result<void>{};
 }

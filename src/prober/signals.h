@@ -1,7 +1,7 @@
 // The prober's signal for the server: after each round, the number of /24 blocks up per entity
 // (IODA's "active probing" signal), posted as
 //
-//   POST {server}/api/v1/signals   (the token as credentials, see SignalsUrl)
+//   POST {server}/api/v1/signals   Authorization: Bearer T
 //   {"points":[{"entity_type":"asn","entity_code":"AS64500","datasource":"active-probing",
 //               "time":<round start, unix seconds>,"step":<round seconds>,"value":<up blocks>}]}
 //
@@ -52,21 +52,26 @@ std::string SignalsBody(const std::vector<SignalPoint>& points);
 // Returns how many blocks got entities.
 std::size_t AddGeoEntities(std::vector<SurveyedBlock>& blocks, const geo::GeoDb& geo);
 
-// The signals endpoint of `server` ("http://host:port" or with a path prefix), with the token as
-// the password of the URL's user information: libcurl sends it as HTTP Basic credentials, which
-// the server takes like "Authorization: Bearer T". "invalid_argument" for a bad URL.
-Result<std::string> SignalsUrl(std::string_view server, std::string_view token);
+// The signals endpoint of `server` ("http://host:port", or with a path prefix).
+// "invalid_argument" for what is not an http(s) URL, or one carrying credentials.
+Result<std::string> SignalsUrl(std::string_view server);
+
+// At most this many points in one request (the server's limit).
+inline constexpr std::size_t kMaxPointsPerPost = 10000;
 
 class SignalPoster {
  public:
-  SignalPoster(measure::nettests::HttpPoster& poster, std::string url)
-      : poster_(poster), url_(std::move(url)) {}
-  // Posts the points; an Error when the server cannot be reached or does not answer 2xx.
+  // token: sent as "Authorization: Bearer token" (none when empty).
+  SignalPoster(measure::nettests::HttpPoster& poster, std::string url, std::string token)
+      : poster_(poster), url_(std::move(url)), token_(std::move(token)) {}
+  // Posts the points (in requests of at most kMaxPointsPerPost); an Error when the server cannot
+  // be reached or does not answer 2xx.
   boost::asio::awaitable<Result<void>> Post(const std::vector<SignalPoint>& points);
 
  private:
   measure::nettests::HttpPoster& poster_;
   std::string url_;
+  std::string token_;
 };
 
 }  // namespace vigil::prober

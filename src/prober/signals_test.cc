@@ -51,15 +51,12 @@ TEST(SignalsBody, HasTheServersShape) {
             R"("datasource":"active-probing","time":1700000000,"step":660,"value":12}]})");
 }
 
-TEST(SignalsUrl, PutsTheTokenInTheUserInformation) {
-  EXPECT_EQ(*SignalsUrl("http://127.0.0.1:8080/", "abc"),
-            "http://prober:abc@127.0.0.1:8080/api/v1/signals");
-  EXPECT_EQ(*SignalsUrl("https://vigil.example/base", "a b/c"),
-            "https://prober:a%20b%2Fc@vigil.example/base/api/v1/signals");
-  EXPECT_EQ(*SignalsUrl("http://h", ""), "http://h/api/v1/signals");
-  EXPECT_FALSE(SignalsUrl("ftp://h", "t"));
-  EXPECT_FALSE(SignalsUrl("http://u:p@h", "t"));
-  EXPECT_FALSE(SignalsUrl("nonsense", "t"));
+TEST(SignalsUrl, AppendsTheEndpoint) {
+  EXPECT_EQ(*SignalsUrl("http://127.0.0.1:8080/"), "http://127.0.0.1:8080/api/v1/signals");
+  EXPECT_EQ(*SignalsUrl("https://vigil.example/base"), "https://vigil.example/base/api/v1/signals");
+  EXPECT_FALSE(SignalsUrl("ftp://h"));
+  EXPECT_FALSE(SignalsUrl("http://u:p@h"));
+  EXPECT_FALSE(SignalsUrl("nonsense"));
 }
 
 }  // namespace

@@ -35,6 +35,7 @@ NS_P="${ID}-p"   # the prober
 NS_T="${ID}-t"   # the target blocks
 DIR=""
 RUN_PID=""
+SERVE_PID=""
 
 kill_ns() {  # kills every process in one of our namespaces
   local ns="$1" pids i
@@ -51,6 +52,7 @@ teardown() {
   set +e
   trap - EXIT INT TERM
   [ -n "$RUN_PID" ] && kill "$RUN_PID" 2>/dev/null
+  [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null
   for ns in "$NS_P" "$NS_T"; do
     if ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns"; then
       kill_ns "$ns"
@@ -161,6 +163,26 @@ assert probes <= float(sys.argv[4]) * secs + 1, (probes, secs)
 print(f"survey ok: {probes} probes in {secs} s, cap {sys.argv[4]}/s")
 EOF
 
+# ---- a Vigil server on the prober's loopback, to receive the signals -----------------------
+SERVER_PORT=18093
+server_args=(--data "$DIR/server")
+log "server on 127.0.0.1:$SERVER_PORT (prober namespace)"
+echo "probe-password" | ip netns exec "$NS_P" "$VIGIL" user add prober1 --role probe --password-stdin \
+  "${server_args[@]}" >/dev/null 2>"$DIR/user.log" || { cat "$DIR/user.log" >&2; die "user add"; }
+TOKEN=$(ip netns exec "$NS_P" "$VIGIL" token create --user prober1 "${server_args[@]}" 2>>"$DIR/user.log")
+ip netns exec "$NS_P" "$VIGIL" serve --listen "127.0.0.1:$SERVER_PORT" "${server_args[@]}" --no-geo \
+  --detect-every 0 --threads 1 >"$DIR/serve.log" 2>&1 &
+SERVE_PID=$!
+server_get() {  # server_get PATH: GET from inside the prober namespace
+  ip netns exec "$NS_P" python3 -c 'import sys, urllib.request
+print(urllib.request.urlopen("http://127.0.0.1:'"$SERVER_PORT"'" + sys.argv[1], timeout=5).read().decode())' "$1"
+}
+for _ in $(seq 1 100); do
+  server_get /api/v1/health >/dev/null 2>&1 && break
+  sleep 0.1
+done
+server_get /api/v1/health >/dev/null 2>&1 || { cat "$DIR/serve.log" >&2; die "the server did not start"; }
+
 # ---- rounds ---------------------------------------------------------------------------------
 ROUND=2
 ROUNDS=15
@@ -169,6 +191,7 @@ ip netns exec "$NS_T" iptables -w -t raw -Z PREROUTING
 log "run: $ROUNDS rounds of ${ROUND}s, at most $RATE probes/s"
 timeout 120 ip netns exec "$NS_P" "$VIGIL" prober run --state "$DIR/state.json" --method "$method" \
   --round-seconds "$ROUND" --rounds "$ROUNDS" --max-rate "$RATE" --timeout-ms 150 \
+  --server "http://127.0.0.1:$SERVER_PORT" --token "$TOKEN" \
   --out "$DIR/run.jsonl" 2>"$DIR/run.log" &
 RUN_PID=$!
 
@@ -287,4 +310,37 @@ print(f"probes per round: {per_round} (total {total} in {end['elapsed']:.1f} s, 
 print(f"detection delays (s): {[round(d, 2) for d in delays]}; max {max(delays):.2f} s, round {round_s} s")
 assert all(p == 6 for p in stable), stable
 EOF
+# The server holds the active-probing signal of each entity of the blocks file.
+from=$(python3 -c "print(int($t0) - 60)")
+server_get "/api/v1/signals/asn/AS64500?source=active-probing&from=$from" >"$DIR/signal_asn.json" ||
+  die "GET signals"
+server_get "/api/v1/signals/country/CM?source=active-probing&from=$from" >"$DIR/signal_cm.json" ||
+  die "GET signals"
+python3 - "$DIR/run.jsonl" "$DIR/signal_asn.json" "$DIR/signal_cm.json" <<'EOF' || die "signals"
+import json, sys
+end = [json.loads(l) for l in open(sys.argv[1]) if '"type":"end"' in l][0]
+assert end["failed_posts"] == 0, end
+# The expected mean over the run of the up blocks of each entity, replayed from the state lines.
+lines = [json.loads(l) for l in open(sys.argv[1])]
+rounds = [l["round"] for l in lines if l["type"] == "round"]
+state = {}
+up = {"AS64500": [], "CM": []}
+members = {"AS64500": ["10.232.1.0/24", "10.232.2.0/24", "10.232.3.0/24"], "CM": ["10.232.4.0/24"]}
+for r in rounds:
+    for l in lines:
+        if l["type"] == "state" and l["round"] == r:
+            state[l["block"]] = l["state"]
+    for e, blocks in members.items():
+        up[e].append(sum(state.get(b) == "up" for b in blocks))
+for path, entity in ((sys.argv[2], "AS64500"), (sys.argv[3], "CM")):
+    doc = json.load(open(path))
+    series = [s for group in doc["data"] for s in group if s["datasource"] == "active-probing"]
+    assert len(series) == 1 and series[0]["nativeStep"] == 2, doc
+    values = [v for v in series[0]["values"] if v is not None]
+    want = sum(up[entity]) / len(up[entity])
+    assert len(values) == 1 and abs(values[0] - want) < 1e-9, (entity, values, want, up[entity])
+    print(f"server: {entity} active-probing = {values[0]:.4f} (mean of {up[entity]})")
+EOF
+kill "$SERVE_PID" 2>/dev/null || true
+SERVE_PID=""
 log "PASS"
