@@ -261,7 +261,14 @@ export async function signals(type: string, code: string, p: Params, signal?: Ab
  * (anomaly null in every one). The aggregation counts such measurements as OK; this is how a
  * matrix tells them apart and says "not analysed".
  */
+// Whether a test has a scoring rule is the server's, not the measurement's: remembered per test.
+const scoredCache = new Map<string, boolean>();
+
 export async function unscoredTests(p: Params, tests: string[], signal?: AbortSignal): Promise<Set<string>> {
-  const latest = await Promise.all(tests.map((x) => measurements({ ...p, test_name: x, limit: 5, order_by: "measurement_start_time" }, signal)));
-  return new Set(tests.filter((_, i) => latest[i].results.length > 0 && latest[i].results.every((r) => r.anomaly === null)));
+  const unknown = tests.filter((x) => !scoredCache.has(x));
+  const latest = await Promise.all(unknown.map((x) => measurements({ ...p, test_name: x, limit: 5, order_by: "measurement_start_time" }, signal)));
+  unknown.forEach((x, i) => {
+    if (latest[i].results.length) scoredCache.set(x, !latest[i].results.every((r) => r.anomaly === null));
+  });
+  return new Set(tests.filter((x) => scoredCache.get(x) === false));
 }
