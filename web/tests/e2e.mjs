@@ -2,6 +2,10 @@
 // Browser tests of the dashboard: `vigil serve` on a temporary store imported from the OONI sample,
 // Debian's Chromium driven by playwright-core. Every page in English and French shows real content,
 // filters/navigation/language switch work, no console errors, no request to any host but the server.
+// Detected events: the test posts five weeks of hourly `bgp` points for IT ending in a 30-hour drop
+// (an editor token made with `vigil user add` / `vigil token create`); `serve --detect-every 1` turns
+// them into a full outage that the overview and the country page must list. Unscored tests (dash,
+// psiphon: vigil.anomaly null) must read "not analysed", never "accessible".
 // Screenshots: build/web-artifacts/<page>-<lang>.png. Exit 77 (skipped) when Chromium, `vigil serve`
 // or the front end's packages are missing.
 //
