@@ -204,6 +204,7 @@ void AddImportCommand(CLI::App& root) {
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));
   ooni->callback([flags] { ExitCode() = RunOoni(*flags); });
+  AddImportMrtCommand(*cmd);
 }
 
 }  // namespace vigil::app

@@ -18,6 +18,8 @@ void AddProbeCommand(CLI::App& root);
 // `vigil probe watch` and `vigil probe journal verify` (cmd_watch.cc), registered under `probe`.
 void AddProbeWatchSubcommands(CLI::App& probe_cmd);
 void AddImportCommand(CLI::App& root);
+// `vigil import mrt` (cmd_import_mrt.cc), registered under `import`.
+void AddImportMrtCommand(CLI::App& import);
 void AddServeCommand(CLI::App& root);
 void AddUserCommand(CLI::App& root);
 void AddTokenCommand(CLI::App& root);

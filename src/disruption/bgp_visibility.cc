@@ -153,9 +153,17 @@ void BgpVisibility::Announce(uint32_t peer, uint32_t addr, uint8_t length, uint3
                              uint32_t origin) {
   if (!Usable(length)) return;
   const uint32_t id = PrefixId(addr & Mask(length), length);
-  PeerState& p = peers_[peer];
-  if (path_id != 0) p.paths[(uint64_t{id} << 32) | path_id] = origin;
-  Set(p, id, origin);
+  SetPath(peers_[peer], id, path_id, origin);
+}
+
+void BgpVisibility::SetPath(PeerState& p, uint32_t prefix, uint32_t path_id, uint32_t origin) {
+  if (path_id == 0) {
+    Set(p, prefix, origin);
+    return;
+  }
+  // With ADD-PATH, the peer's route is the one with the lowest path id.
+  p.paths[(uint64_t{prefix} << 32) | path_id] = origin;
+  Set(p, prefix, p.paths.lower_bound(uint64_t{prefix} << 32)->second);
 }
 
 void BgpVisibility::Withdraw(uint32_t peer, uint32_t addr, uint8_t length, uint32_t path_id) {
@@ -225,10 +233,7 @@ void BgpVisibility::Apply(const MrtRecord& r) {
         uint32_t& peer = rib_peers_[e.peer_index];
         if (peer == kAbsent) peer = Peer(e.peer.ip, e.peer.as);
         ClaimForDump(peer);
-        PeerState& p = peers_[peer];
-        const uint32_t origin = OriginAs(e.attrs.as_path, e.peer.as);
-        if (e.path_id != 0) p.paths[(uint64_t{id} << 32) | e.path_id] = origin;
-        Set(p, id, origin);
+        SetPath(peers_[peer], id, e.path_id, OriginAs(e.attrs.as_path, e.peer.as));
       }
       break;
     }

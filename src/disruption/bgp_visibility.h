@@ -127,6 +127,7 @@ class BgpVisibility {
   uint32_t PrefixId(uint32_t addr, uint8_t length);
   int64_t FindPrefix(uint32_t addr, uint8_t length) const;
   void Set(PeerState& p, uint32_t prefix, uint32_t origin);
+  void SetPath(PeerState& p, uint32_t prefix, uint32_t path_id, uint32_t origin);
   void Unset(PeerState& p, uint32_t prefix);
   void ClaimForDump(uint32_t peer);
   void ClearPeer(PeerState& p);
