@@ -188,10 +188,35 @@ class WatchKillTest : public ::testing::Test {
 };
 
 TEST_F(WatchKillTest, EveryCommittedEntrySurvivesSigkillAndTheJournalVerifies) {
-  std::mt19937 rng(20261128);
-  std::uniform_int_distribution<int> delay_ms(0, 400);
+  // A first run to its end measures how long the watch takes to commit its first entry on
+  // this machine now, so that the kills below land before, during and after it.
   const auto deadline = Steady::now() + 240s;
   int64_t highest_committed = -1;
+  int first_commit_ms = 0;
+  {
+    auto args = WatchArgs();
+    args.insert(args.end(), {"--rounds", "3"});
+    const auto started = Steady::now();
+    Child child = Spawn(args);
+    std::string err;
+    while (Steady::now() < started + 30s && ReadSome(child.err_fd, err, 20ms)) {
+      if (first_commit_ms == 0 && !CommittedSeqs(err).empty()) {
+        first_commit_ms = static_cast<int>(
+            std::chrono::duration_cast<std::chrono::milliseconds>(Steady::now() - started)
+                .count());
+      }
+    }
+    ::kill(child.pid, SIGKILL);  // in case it overran the bound
+    int status = 0;
+    ::waitpid(child.pid, &status, 0);
+    ::close(child.err_fd);
+    ASSERT_GT(first_commit_ms, 0) << err;
+    const auto committed = CommittedSeqs(err);
+    ASSERT_FALSE(committed.empty());
+    highest_committed = committed.back();
+  }
+  std::mt19937 rng(20261128);
+  std::uniform_int_distribution<int> delay_ms(0, first_commit_ms * 3 / 2 + 300);
   int kills_after_commits = 0;
   for (int run = 0; run < 100; ++run) {
     ASSERT_LT(Steady::now(), deadline) << "the kill test exceeded its time bound at run " << run;
