@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Benchmark of `vigil import mrt` (visible /24s per AS and country, JSON lines to /dev/null)
+# against Debian's `bgpdump -m FILE > /dev/null` on the same files, measured in the same run;
+# `vigil bgp dump` (the same text as bgpdump) is shown too.
+#
+# Inputs: (1) the 12 shared RIPE RIS files (../shared/data/bgp/mrt; small, so every
+# contender runs over all of them --repeat times and the best total counts); (2) a large
+# file bench/gen_mrt derives from the shared 2002 RIB dump: a TABLE_DUMP_V2 dump seen by
+# --peers peers, then --hours of BGP4MP updates (--updates prefix events, session resets,
+# a 30-minute outage of the largest origin AS). bgpdump reads it like any RIS file.
+# Builds RelWithDebInfo (-O2 -g -DNDEBUG) in build/h-mrt-rel (VIGIL_MRT_BUILD overrides).
+# Target (issue 6): vigil import mrt at least 3x faster than bgpdump -m.
+#
+#   bench/mrt.sh [--repeat 3] [--peers 12] [--hours 6] [--updates 400000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+REPEAT=3
+PEERS=12
+HOURS=6
+UPDATES=400000
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --repeat) REPEAT="$2"; shift 2 ;;
+    --peers) PEERS="$2"; shift 2 ;;
+    --hours) HOURS="$2"; shift 2 ;;
+    --updates) UPDATES="$2"; shift 2 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    *) echo "mrt.sh: unknown option $1" >&2; exit 2 ;;
+  esac
+done
+command -v bgpdump >/dev/null || { echo "mrt.sh: bgpdump is not installed (apt-get install bgpdump)" >&2; exit 1; }
+DATA=${VIGIL_SHARED_DATA:-../shared/data}
+MRT_DIR="$DATA/bgp/mrt"
+[ -d "$MRT_DIR" ] || { echo "mrt.sh: no shared MRT files in $MRT_DIR (set VIGIL_SHARED_DATA)" >&2; exit 1; }
+BUILD=${VIGIL_MRT_BUILD:-build/h-mrt-rel}
+cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O2 -g -DNDEBUG' -DVIGIL_BUILD_TESTS=OFF >/dev/null
+ninja -C "$BUILD" -j2 vigil gen_mrt >/dev/null
+VIGIL="$BUILD/apps/vigil/vigil"
+WORK=${BENCH_DIR:-build/bench}
+mkdir -p "$WORK"
+BIG="$WORK/mrt-${PEERS}p-${HOURS}h-${UPDATES}u.mrt.gz"
+[ -s "$BIG" ] || "$BUILD/bench/gen_mrt" "$MRT_DIR/bview.20020722.2337.gz" "$BIG" \
+  --peers "$PEERS" --hours "$HOURS" --updates "$UPDATES"
+SHARED=("$MRT_DIR"/*)
+cat "${SHARED[@]}" "$BIG" > /dev/null  # warm the page cache for every contender alike
+
+now() { date +%s.%N; }
+# best_of CMD...: the best wall time of REPEAT runs of CMD over every file in FILES.
+best_of() {
+  local best="" s e t f
+  for _ in $(seq "$REPEAT"); do
+    s=$(now)
+    for f in "${FILES[@]}"; do "$@" "$f" > /dev/null 2>> "$WORK/mrt-bench.log" || true; done
+    e=$(now)
+    t=$(echo "$e - $s" | bc -l)
+    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+  done
+  echo "$best"
+}
+vigil_import() { "$VIGIL" import mrt --out /dev/null "$1"; }
+vigil_dump() { "$VIGIL" bgp dump "$1"; }
+bgpdump_m() { bgpdump -m "$1"; }
+
+: > "$WORK/mrt-bench.log"
+report() {  # title
+  local mb lines t_bgp t_dump t_imp
+  mb=$(du -cb "${FILES[@]}" | tail -1 | cut -f1)
+  lines=$(for f in "${FILES[@]}"; do bgpdump -m "$f" 2>/dev/null; done | wc -l)
+  t_bgp=$(best_of bgpdump_m)
+  t_dump=$(best_of vigil_dump)
+  t_imp=$(best_of vigil_import)
+  printf '%s: %d file(s), %.1f MB compressed, %d bgpdump lines; best of %d runs\n' \
+    "$1" "${#FILES[@]}" "$(echo "$mb / 1000000" | bc -l)" "$lines" "$REPEAT"
+  printf '  %-42s %8s %12s %10s\n' contender seconds "lines/s" "vs bgpdump"
+  row() { printf '  %-42s %8.2f %12.0f %9.2fx\n' "$1" "$2" "$(echo "$lines / $2" | bc -l)" "$(echo "$t_bgp / $2" | bc -l)"; }
+  row "bgpdump -m > /dev/null (baseline)" "$t_bgp"
+  row "vigil bgp dump > /dev/null" "$t_dump"
+  row "vigil import mrt --out /dev/null" "$t_imp"
+  echo
+}
+
+echo "$(nproc) cores (shared); vigil: $VIGIL; $(dpkg-query -W -f='bgpdump ${Version}' bgpdump 2>/dev/null || echo bgpdump)"
+echo
+FILES=("${SHARED[@]}")
+report "Shared RIPE RIS files, one process per file"
+FILES=("$BIG")
+report "Generated: $PEERS peers, $HOURS h of updates"
+echo "Target: vigil import mrt >= 3x faster than bgpdump -m (the 'vs bgpdump' column)."
+echo "Notes: vigil import includes loading the country data (once per process) and writing"
+echo "every (entity, bin) point as a JSON line; stderr of all runs is in $WORK/mrt-bench.log."
