@@ -37,15 +37,11 @@ DIR=""
 RUN_PID=""
 SERVE_PID=""
 
-kill_ns() {  # kills every process in one of our namespaces
-  local ns="$1" pids i
-  for i in 1 2 3 4 5 6 7 8 9 10; do
-    pids=$(ip netns pids "$ns" 2>/dev/null | tr '\n' ' ')
-    [ -z "${pids// /}" ] && return 0
-    if [ "$i" -lt 5 ]; then kill $pids 2>/dev/null || true; else kill -9 $pids 2>/dev/null || true; fi
-    sleep 0.2
-  done
-}
+# The testbed's namespace helpers: tb_kill_ns (every process in a namespace) and tb_clean_stale
+# (namespaces of dead runs, by TB_PREFIX).
+# shellcheck source=../testbed/lib.sh
+source "$(cd "$(dirname "$0")" && pwd)/../testbed/lib.sh"
+TB_PREFIX="$PREFIX"
 
 teardown() {
   local rc=$?
@@ -55,7 +51,7 @@ teardown() {
   [ -n "$SERVE_PID" ] && kill "$SERVE_PID" 2>/dev/null
   for ns in "$NS_P" "$NS_T"; do
     if ip netns list 2>/dev/null | awk '{print $1}' | grep -qx "$ns"; then
-      kill_ns "$ns"
+      tb_kill_ns "$ns"
       ip netns del "$ns" 2>/dev/null
     fi
   done
@@ -71,15 +67,7 @@ teardown() {
 trap teardown EXIT
 trap 'exit 130' INT TERM
 
-# Leftovers of earlier runs whose owner is gone.
-for ns in $(ip netns list 2>/dev/null | awk '{print $1}' | grep -E "^${PREFIX}[0-9]+-" || true); do
-  owner="${ns#"$PREFIX"}"; owner="${owner%%-*}"
-  if ! kill -0 "$owner" 2>/dev/null; then
-    log "removing leftover namespace $ns"
-    kill_ns "$ns"
-    ip netns del "$ns" 2>/dev/null || true
-  fi
-done
+tb_clean_stale  # leftovers of earlier runs whose owner is gone
 
 DIR=$(mktemp -d "/tmp/prober_netns.$method.XXXXXX")
 
