@@ -39,8 +39,8 @@ class JournalTest : public ::testing::Test {
     auto j = OpenJournal();
     FakeClock clock;
     for (int i = 0; i < n; ++i) {
-      auto seq = j->Append(clock.WallNow(), i == 0 ? "start" : "state", i % 2 ? "offline" : "online",
-                           i % 2 ? R"({"reason":"upstream"})" : "{}");
+      auto seq = j->Append(clock.WallNow(), i == 0 ? "start" : "state",
+                           i % 2 ? "offline" : "online", i % 2 ? R"({"reason":"upstream"})" : "{}");
       EXPECT_TRUE(seq);
       EXPECT_EQ(*seq, i);
       clock.Advance(std::chrono::seconds(30));
@@ -59,7 +59,8 @@ TEST_F(JournalTest, AppendedEntriesAreCanonicalSignedAndChained) {
   ASSERT_TRUE(f0);
   EXPECT_EQ(records[0].entry,
             R"({"v":1,"probe_key":")" + f0->probe_key +
-                R"(","seq":0,"time":"2020-01-01T00:00:00Z","kind":"start","state":"online","details":{},"prev_hash":")" +
+                R"(","seq":0,"time":"2020-01-01T00:00:00Z","kind":"start","state":"online",)"
+                R"("details":{},"prev_hash":")" +
                 std::string(kZeroHash) + R"("})");
   EXPECT_EQ(records[0].hash, Sha256Hex(records[0].entry));
   auto f1 = ParseEntry(records[1].entry);

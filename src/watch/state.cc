@@ -127,7 +127,9 @@ std::string Assessment::Key() const {
   std::string key(StateName(state));
   switch (state) {
     case State::kOffline: key += ":" + offline_reason; break;
-    case State::kPlatformBlocked: key += ":" + fmt::format("{}", fmt::join(blocked_platforms, ",")); break;
+    case State::kPlatformBlocked:
+      key += ":" + fmt::format("{}", fmt::join(blocked_platforms, ","));
+      break;
     case State::kDnsTampered:
       for (const auto& [name, why] : tampered) key += ":" + name;
       break;

@@ -93,7 +93,8 @@ asio::awaitable<Result<int64_t>> JournalUploader::Checkin(std::string state, Syn
   }
   auto last = IntMember(r->body, "last_seq");
   if (!last || *last < -1) {
-    co_return Fail("checkin_failed", "check-in: the answer has no last_seq: " + r->body.substr(0, 200));
+    co_return Fail("checkin_failed",
+                   "check-in: the answer has no last_seq: " + r->body.substr(0, 200));
   }
   co_return *last;
 }

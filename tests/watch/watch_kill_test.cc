@@ -149,7 +149,8 @@ std::vector<int64_t> CommittedSeqs(const std::string& text) {
 class WatchKillTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("vigil-watch-kill-" + std::to_string(::getpid()));
+    dir_ = std::filesystem::temp_directory_path() /
+           ("vigil-watch-kill-" + std::to_string(::getpid()));
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     journal_ = (dir_ / "watch.sqlite").string();
@@ -157,7 +158,8 @@ class WatchKillTest : public ::testing::Test {
     std::ofstream(anchors_file_) << R"({"gateway":")" << anchors_.tcp()
                                  << R"(","system_resolver":")" << anchors_.udp()
                                  << R"(","public_resolver":")" << anchors_.udp()
-                                 << R"(","dns_names":["watch.test"],"sites":[{"host":"site.test","address":")"
+                                 << R"(","dns_names":["watch.test"],)"
+                                 << R"("sites":[{"host":"site.test","address":")"
                                  << anchors_.tcp()
                                  << R"(","tls":false}],"platforms":{"telegram":[{"address":")"
                                  << anchors_.tcp()
@@ -224,7 +226,8 @@ TEST_F(WatchKillTest, EveryCommittedEntrySurvivesSigkillAndTheJournalVerifies) {
     std::string err;
     const auto kill_at = Steady::now() + std::chrono::milliseconds(delay_ms(rng));
     while (Steady::now() < kill_at) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - Steady::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(kill_at - Steady::now());
       if (!ReadSome(child.err_fd, err, std::min(left, 20ms))) break;
     }
     ::kill(child.pid, SIGKILL);
