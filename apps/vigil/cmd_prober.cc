@@ -62,6 +62,7 @@ Result<std::unique_ptr<Pinger>> MakePinger(const CommonFlags& f, asio::io_contex
 }
 
 std::optional<std::string> CheckCommon(const CommonFlags& f) {
+  if (f.method != "icmp" && f.method != "tcp") return "--method must be icmp or tcp";
   if (!(f.max_rate > 0) || f.max_rate > 1e6) return "--max-rate must be in (0, 1000000]";
   if (f.timeout_ms < 1 || f.timeout_ms > 60000) return "--timeout-ms must be in [1, 60000]";
   if (f.parallel < 1 || f.parallel > 65536) return "--parallel must be in [1, 65536]";
