@@ -194,6 +194,9 @@ struct InputFile {
   std::string path;
   uint32_t first_time = 0;
   bool rib = false;
+  // Standard input cannot be read twice: its reader stays open, its first record pending.
+  std::unique_ptr<MrtReader> reader;
+  const MrtRecord* pending = nullptr;
 };
 
 std::vector<InputFile> OrderInputs(const std::vector<std::string>& paths, bool& clean) {
@@ -216,9 +219,15 @@ std::vector<InputFile> OrderInputs(const std::vector<std::string>& paths, bool& 
       continue;
     }
     const MrtRecord& r = **first;
-    inputs.push_back({path, r.timestamp,
-                      r.kind == RecordKind::kPeerIndexTable || r.kind == RecordKind::kRib ||
-                          r.kind == RecordKind::kTableDump});
+    InputFile& input = inputs.emplace_back();
+    input.path = path;
+    input.first_time = r.timestamp;
+    input.rib = r.kind == RecordKind::kPeerIndexTable || r.kind == RecordKind::kRib ||
+                r.kind == RecordKind::kTableDump;
+    if (path == "-") {
+      input.reader = std::move(*reader);
+      input.pending = *first;
+    }
   }
   std::stable_sort(inputs.begin(), inputs.end(), [](const InputFile& a, const InputFile& b) {
     return a.first_time < b.first_time || (a.first_time == b.first_time && a.rib && !b.rib);
@@ -295,8 +304,9 @@ int RunImportMrt(const MrtImportFlags& flags) {
 
   ProgressLine progress(StderrIsTerminal());
   uint64_t bytes = 0, problems_shown = 0, stopped_files = 0;
-  for (const InputFile& input : inputs) {
-    auto reader = MrtReader::Open(input.path);
+  for (InputFile& input : inputs) {
+    Result<std::unique_ptr<MrtReader>> reader =
+        input.reader ? std::move(input.reader) : MrtReader::Open(input.path);
     if (!reader) {
       Err(reader.error().ToString());
       clean = false;
@@ -305,7 +315,12 @@ int RunImportMrt(const MrtImportFlags& flags) {
     visibility.StartInput();
     uint64_t records = 0;
     for (;;) {
-      auto next = (*reader)->Next();
+      Result<const MrtRecord*> next = input.pending;
+      if (input.pending != nullptr) {
+        input.pending = nullptr;
+      } else {
+        next = (*reader)->Next();
+      }
       if (!next) {
         progress.Finish();
         Err(fmt::format("{}\n  stopped there: the {} record(s) read before offset {} are counted, the "
