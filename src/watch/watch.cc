@@ -83,6 +83,9 @@ std::string Watcher::SummaryDetails(Clock::MonoTime now, bool final_summary) con
 
 asio::awaitable<void> Watcher::SyncInBackground(std::string state) {
   auto stats = co_await uploader_->Sync(std::move(state));
+  // Uploads are the watch's own traffic too.
+  bytes_today_ += stats.bytes;
+  period_.bytes += stats.bytes;
   period_.checkins += 1;
   period_.uploaded += stats.accepted;
   const auto now = clock_.MonoNow();
