@@ -133,6 +133,9 @@ int Survey(SurveyFlags& f) {
   state.method = (*pinger)->method();
   state.created = FormatIsoTime(clock.WallNow());
   state.passes = f.passes;
+  state.probes = sender.sent();
+  state.seconds = elapsed;
+  state.max_rate = f.common.max_rate;
   state.blocks = std::move(surveyed);
   if (auto written = WriteStateFile(f.state_path, state); !written) {
     std::fprintf(stderr, "vigil prober survey: %s\n", written.error().ToString().c_str());
@@ -143,11 +146,11 @@ int Survey(SurveyFlags& f) {
   for (const auto& b : state.blocks) if (IsMeasurable(b.survey, params)) ++measurable;
   std::fprintf(stderr,
                "vigil prober survey: %zu blocks, %zu measurable (E(b) not empty, A(b) >= %.2f); "
-               "%llu probes in %.1f s (%.1f/s), %llu answered; state in %s\n",
+               "%llu probes in %.3f s (cap %g/s: at most 1 + %g x seconds), %llu answered; state in %s\n",
                state.blocks.size(), measurable, params.min_availability,
-               static_cast<unsigned long long>(sender.sent()), elapsed,
-               elapsed > 0 ? static_cast<double>(sender.sent()) / elapsed : 0.0,
-               static_cast<unsigned long long>(sender.answered()), f.state_path.c_str());
+               static_cast<unsigned long long>(sender.sent()), elapsed, f.common.max_rate,
+               f.common.max_rate, static_cast<unsigned long long>(sender.answered()),
+               f.state_path.c_str());
   return 0;
 }
 

@@ -1,5 +1,6 @@
 #include "prober/state_file.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -75,6 +76,9 @@ std::string SerializeState(const ProberState& state) {
   w.Key("method").String(state.method);
   w.Key("created").String(state.created);
   w.Key("passes").Int(state.passes);
+  w.Key("probes").Uint(state.probes);
+  w.Key("seconds").Double(state.seconds);
+  w.Key("max_rate").Double(state.max_rate);
   w.Key("blocks").BeginArray();
   for (const auto& b : state.blocks) {
     out += '\n';
@@ -112,6 +116,11 @@ Result<ProberState> ParseState(std::string_view text) {
   if (auto passes = json::Field(*o, "passes")) {
     state.passes = static_cast<int>(json::AsInt(*passes).value_or(0));
   }
+  if (auto probes = json::Field(*o, "probes")) {
+    state.probes = static_cast<uint64_t>(std::max<int64_t>(0, json::AsInt(*probes).value_or(0)));
+  }
+  if (auto seconds = json::Field(*o, "seconds")) state.seconds = json::AsDouble(*seconds).value_or(0);
+  if (auto rate = json::Field(*o, "max_rate")) state.max_rate = json::AsDouble(*rate).value_or(0);
   auto blocks = json::Field(*o, "blocks");
   auto list = blocks ? json::AsArray(*blocks) : std::nullopt;
   if (!list) return Bad("no blocks list");

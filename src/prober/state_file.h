@@ -3,7 +3,7 @@
 // for. A JSON document:
 //
 //   {"format":"vigil-prober-state","version":1,"method":"icmp","created":"2026-...Z",
-//    "passes":3,"blocks":[{"block":"10.1.2.0/24","availability":0.82,
+//    "passes":3,"probes":762,"seconds":7.62,"max_rate":100,"blocks":[{"block":"10.1.2.0/24","availability":0.82,
 //      "ever_responsive":[1,2,7,...],"entities":[{"type":"asn","code":"AS64500"}]}]}
 //
 // ever_responsive holds last octets. Written to a temporary file then renamed, so a reader
@@ -12,6 +12,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,10 @@ struct ProberState {
   std::string method;   // "icmp" or "tcp:PORT": how the survey probed
   std::string created;  // ISO 8601 UTC
   int passes = 0;
+  // What the survey cost: probes sent, how long it took, under which cap.
+  uint64_t probes = 0;
+  double seconds = 0;
+  double max_rate = 0;
   std::vector<SurveyedBlock> blocks;
 };
 

@@ -10,6 +10,9 @@ ProberState Sample() {
   s.method = "icmp";
   s.created = "2026-01-01T00:00:00Z";
   s.passes = 3;
+  s.probes = 1524;
+  s.seconds = 15.25;
+  s.max_rate = 100;
   s.blocks.push_back({{0x0ae80100, {1, 2, 200}, 0.75}, {{"asn", "AS64500"}}});
   s.blocks.push_back({{0x0ae80200, {}, 0.0}, {}});
   return s;
@@ -21,6 +24,9 @@ TEST(StateFile, RoundTrips) {
   ASSERT_TRUE(back) << back.error().ToString();
   EXPECT_EQ(back->method, "icmp");
   EXPECT_EQ(back->passes, 3);
+  EXPECT_EQ(back->probes, 1524u);
+  EXPECT_DOUBLE_EQ(back->seconds, 15.25);
+  EXPECT_DOUBLE_EQ(back->max_rate, 100);
   ASSERT_EQ(back->blocks.size(), 2u);
   EXPECT_EQ(back->blocks[0].survey.prefix, 0x0ae80100u);
   EXPECT_EQ(back->blocks[0].survey.ever_responsive, (std::vector<uint8_t>{1, 2, 200}));

@@ -4,8 +4,9 @@
 # rounds of 2 s while blocks go down (an iptables DROP, or their addresses deleted) and come
 # back, one block losing only a quarter of its addresses. Asserts that every full change is found
 # within one round, that the partial block is never reported down, that stable blocks never
-# change, and that the probes sent (counted by vigil and by an iptables rule in the target) stay
-# within the rate cap and 15 per block per round.
+# change, and that the probes sent (counted by vigil and by iptables rules in the target, which
+# also count any probe over the cap's token bucket) stay within the rate cap and 15 per block per
+# round. The run posts its signal to a vigil serve on the prober's loopback, checked at the end.
 #
 #   VIGIL=build/.../apps/vigil/vigil tests/prober/prober_netns.sh icmp|tcp
 #   (or: ctest -R prober_netns --output-on-failure)
@@ -104,9 +105,18 @@ else
   COUNTER=(-p tcp --syn --dport 80)
 fi
 # (raw PREROUTING sees them all, also those for addresses the target does not hold.)
+# Rules 2 and 3 count the probes over a cap, as the target sees them: within a token bucket of
+# the cap's rate (its burst allowing for packets bunched on the way), a probe leaves the chain.
 ip netns exec "$NS_T" iptables -w -t raw -A PREROUTING -d 10.232.0.0/16 "${COUNTER[@]}"
-target_probes() {
-  ip netns exec "$NS_T" iptables -w -t raw -L PREROUTING -v -x -n | awk 'NR==3 {print $1}'
+ip netns exec "$NS_T" iptables -w -t raw -A PREROUTING -d 10.232.0.0/16 "${COUNTER[@]}" \
+  -m limit --limit 1/second --limit-burst 10 -j ACCEPT
+ip netns exec "$NS_T" iptables -w -t raw -A PREROUTING -d 10.232.0.0/16 "${COUNTER[@]}"
+target_probes() {  # target_probes RULE: packets counted by rule RULE (1: all, 3: over the cap)
+  ip netns exec "$NS_T" iptables -w -t raw -L PREROUTING -v -x -n | awk -v n=$(( $1 + 2 )) 'NR==n {print $1}'
+}
+target_cap() {  # target_cap RATE: the over-the-cap bucket's rate
+  ip netns exec "$NS_T" iptables -w -t raw -R PREROUTING 2 -d 10.232.0.0/16 "${COUNTER[@]}" \
+    -m limit --limit "$1/second" --limit-burst 10 -j ACCEPT
 }
 
 cat >"$DIR/blocks.txt" <<'EOF'
@@ -121,12 +131,15 @@ EOF
 
 # ---- survey ---------------------------------------------------------------------------------
 SURVEY_RATE=500
+target_cap "$SURVEY_RATE"
 log "survey"
 timeout 120 ip netns exec "$NS_P" "$VIGIL" prober survey --blocks "$DIR/blocks.txt" \
   --state "$DIR/state.json" --method "$method" --passes 2 --max-rate "$SURVEY_RATE" \
   --timeout-ms 300 2>"$DIR/survey.log" || { cat "$DIR/survey.log" >&2; die "survey failed"; }
 cat "$DIR/survey.log" >&2
-survey_target=$(target_probes)
+survey_target=$(target_probes 1)
+survey_over=$(target_probes 3)
+[ "$survey_over" -eq 0 ] || die "the target saw $survey_over survey probes over the cap"
 python3 - "$DIR/state.json" "$DIR/survey.log" "$survey_target" "$SURVEY_RATE" <<'EOF' || die "survey state"
 import json, re, sys
 state = json.load(open(sys.argv[1]))
@@ -142,8 +155,8 @@ assert got["10.232.3.0/24"]["ever_responsive"][:3] == [12, 24, 36]
 assert got["10.232.1.0/24"]["entities"] == [{"type": "asn", "code": "AS64500"}]
 assert got["10.232.3.0/24"]["entities"] == [{"type": "asn", "code": "AS64500"}]
 assert got["10.232.4.0/24"]["entities"] == [{"type": "country", "code": "CM"}]
-m = re.search(r"(\d+) probes in ([0-9.]+) s", open(sys.argv[2]).read())
-probes, secs = int(m.group(1)), float(m.group(2))
+probes, secs = state["probes"], state["seconds"]
+assert state["max_rate"] == float(sys.argv[4]), state["max_rate"]
 assert probes == 7 * 254 * 2, probes
 assert int(sys.argv[3]) == probes, ("target counted", sys.argv[3], "vigil sent", probes)
 # The cap: at most rate * elapsed + 1 (the first probe is sent at time 0).
@@ -176,6 +189,7 @@ ROUND=2
 ROUNDS=15
 RATE=10
 ip netns exec "$NS_T" iptables -w -t raw -Z PREROUTING
+target_cap "$RATE"
 log "run: $ROUNDS rounds of ${ROUND}s, at most $RATE probes/s"
 timeout 120 ip netns exec "$NS_P" "$VIGIL" prober run --state "$DIR/state.json" --method "$method" \
   --round-seconds "$ROUND" --rounds "$ROUNDS" --max-rate "$RATE" --timeout-ms 150 \
@@ -240,7 +254,9 @@ change 10.232.5.0/24 up add_addrs 5 1 30
 wait "$RUN_PID" || { cat "$DIR/run.log" >&2; die "vigil prober run failed"; }
 RUN_PID=""
 cat "$DIR/run.log" >&2
-run_target=$(target_probes)
+run_target=$(target_probes 1)
+run_over=$(target_probes 3)
+[ "$run_over" -eq 0 ] || die "the target saw $run_over probes over the cap"
 
 python3 - "$DIR/run.jsonl" "$DIR/changes.txt" "$run_target" "$RATE" "$ROUND" <<'EOF' || die "run assertions"
 import json, sys
