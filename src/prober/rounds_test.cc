@@ -26,12 +26,14 @@ class RoundsTest : public ::testing::Test {
  protected:
   static constexpr uint32_t kA = 0x0ae80100, kB = 0x0ae80200, kC = 0x0ae80300;
 
-  RoundsTest()
+  explicit RoundsTest(double rate = 100, int blocks = 3)
       : pinger_(&clock_),
-        limit_(100),
+        limit_(rate),
         sleeper_(clock_),
         sender_(pinger_, limit_, clock_, sleeper_, std::chrono::milliseconds(100)) {
-    for (uint32_t p : {kA, kB, kC}) trackers_.emplace_back(Full(p, 40), params_, 1);
+    for (int i = 0; i < blocks; ++i) {
+      trackers_.emplace_back(Full(kA + (static_cast<uint32_t>(i) << 8), 40), params_, 1);
+    }
   }
 
   // Runs `rounds` rounds; before round r (1-based) starts, script(r) may change the network.
@@ -113,6 +115,39 @@ TEST_F(RoundsTest, RoundsStartOnTheGrid) {
     EXPECT_EQ(summaries_[i].start - summaries_[i - 1].start, std::chrono::seconds(2));
     EXPECT_FALSE(summaries_[i].overran);
   }
+}
+
+TEST_F(RoundsTest, NoSecondHoldsMoreProbesThanTheCap) {
+  Run(6, [&](int round) {
+    if (round == 2) pinger_.silent_blocks.insert(kB);
+    if (round == 4) pinger_.silent_blocks.erase(kB);
+  });
+  const auto& t = pinger_.sent_at;
+  std::size_t j = 0;
+  for (std::size_t i = 0; i < t.size(); ++i) {
+    while (t[i] - t[j] >= std::chrono::seconds(1)) ++j;
+    ASSERT_LE(i - j + 1, 101u);  // burst 1 + 100/s
+  }
+  for (std::size_t i = 1; i < t.size(); ++i) {
+    ASSERT_GE(t[i] - t[i - 1], std::chrono::milliseconds(10));
+  }
+}
+
+class SlowRoundsTest : public RoundsTest {
+ protected:
+  SlowRoundsTest() : RoundsTest(/*rate=*/10, /*blocks=*/50) {}
+};
+
+TEST_F(SlowRoundsTest, ARoundLongerThanItsLengthIsReportedAndTheNextStartsAtOnce) {
+  // 50 blocks at 10 probes/s need 5 s; rounds are 2 s long.
+  Run(3, [](int) {});
+  ASSERT_EQ(summaries_.size(), 3u);
+  for (const auto& s : summaries_) {
+    EXPECT_TRUE(s.overran);
+    EXPECT_EQ(s.probes, 50u);
+    EXPECT_GE(s.duration, std::chrono::milliseconds(4900));
+  }
+  EXPECT_EQ(summaries_[1].start, summaries_[0].start + summaries_[0].duration);
 }
 
 }  // namespace
