@@ -106,22 +106,28 @@ void AppendOrderAndPage(const MeasurementFilter& f, Query& q) {
                         dir, nulls, dir, limit, f.offset);
 }
 
-Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table) {
+bool RollupAnswers(const MeasurementFilter& f) {
+  auto midnight = [](const std::optional<Seconds>& t) { return !t || t->time_since_epoch().count() % 86400 == 0; };
+  return !f.input && midnight(f.since) && midnight(f.until);
+}
+
+Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table, bool weighted) {
   Query q;
+  const char* one = weighted ? "n" : "1";
   std::string x = r.axis_x ? AxisExpr(*r.axis_x, d) : "''";
   std::string y = r.axis_y ? AxisExpr(*r.axis_y, d) : "''";
   std::string f = Bool(d, false), t = Bool(d, true);
   auto is = [&](const char* c) { return fmt::format("COALESCE({}, {}) = {}", c, f, t); };
   auto isnt = [&](const char* c) { return fmt::format("COALESCE({}, {}) = {}", c, f, f); };
-  auto sum = [](const std::string& cond) { return fmt::format("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", cond); };
+  auto sum = [&](const std::string& cond) { return fmt::format("SUM(CASE WHEN {} THEN {} ELSE 0 END)", cond, one); };
   q.text = fmt::format(
-      "SELECT {x} AS x, {y} AS y, COUNT(*), {anomaly}, {confirmed}, {failure}, {ok} FROM {table}", fmt::arg("x", x),
+      "SELECT {x} AS x, {y} AS y, {count}, {anomaly}, {confirmed}, {failure}, {ok} FROM {table}", fmt::arg("x", x),
       fmt::arg("y", y),
       fmt::arg("anomaly", sum(is("anomaly") + " AND " + isnt("confirmed") + " AND " + isnt("failure"))),
       fmt::arg("confirmed", sum(is("confirmed") + " AND " + isnt("failure"))),
       fmt::arg("failure", sum(is("failure"))),
       fmt::arg("ok", sum(isnt("anomaly") + " AND " + isnt("confirmed") + " AND " + isnt("failure"))),
-      fmt::arg("table", table));
+      fmt::arg("table", table), fmt::arg("count", weighted ? "SUM(n)" : "COUNT(*)"));
   AppendWhere(r.filter, d, q);
   q.text += " GROUP BY 1, 2 ORDER BY 1, 2";
   return q;

@@ -42,7 +42,14 @@ void AppendEventWhere(const EventFilter& f, Dialect d, Query& q);
 
 // SELECT x, y, measurement_count, anomaly_count, confirmed_count, failure_count,
 // ok_count FROM `table` WHERE ... GROUP BY ... ORDER BY x, y. Missing axes select ''.
-Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table);
+// `weighted`: each row of `table` stands for `n` measurements (the daily rollup).
+Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table, bool weighted = false);
+
+// Whether the daily rollup (one row per UTC day, probe_cc, probe_asn, test_name, domain,
+// category_code and verdict flags, with the count n; its day column is named
+// measurement_start_time so the same WHERE applies) answers a filter exactly: no `input`,
+// and since/until on UTC midnights.
+bool RollupAnswers(const MeasurementFilter& f);
 
 // Reads one row selected with the measurement columns listed above (same order in both
 // stores). Row is a store's row cursor with

@@ -43,6 +43,9 @@ def vigil(*args, stdin=None):
     return r.stdout
 
 
+SERVERS = []  # every server started, killed on the way out whatever happens
+
+
 class Server:
     def __init__(self, extra=()):
         self.log = open(os.path.join(WORK, f"serve-{time.monotonic_ns()}.log"), "w")
@@ -50,6 +53,7 @@ class Server:
             [VIGIL, "serve", "--listen", "127.0.0.1:0", "--no-geo", "--threads", "2",
              "--report-key", os.path.join(WORK, "report.key"), *store_args(), *extra],
             stdout=subprocess.PIPE, stderr=self.log, text=True)
+        SERVERS.append(self.proc)
         line = self.proc.stdout.readline()
         m = re.search(r"http://(127\.0\.0\.1:\d+)", line)
         if not m:
@@ -378,4 +382,8 @@ try:
     import urllib.parse
     {"kill": kill_test, "multinode": multinode_test, "probe": probe_test, "disruption": disruption_test}[MODE]()
 finally:
+    for proc in SERVERS:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(timeout=30)
     shutil.rmtree(WORK, ignore_errors=True)

@@ -4,6 +4,7 @@
 
 #include <condition_variable>
 #include <map>
+#include <tuple>
 #include <mutex>
 #include <unordered_set>
 
@@ -143,6 +144,27 @@ CREATE TABLE webhook_deliveries (
   UNIQUE (event_id, transition, url)
 );
 CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt) WHERE delivered_at IS NULL;
+)sql"},
+    {3, "daily rollup of measurement counts (fast aggregation and counts)",
+     R"sql(
+CREATE TABLE measurement_daily (
+  measurement_start_time INTEGER NOT NULL,
+  probe_cc TEXT NOT NULL,
+  probe_asn INTEGER NOT NULL,
+  test_name TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  category_code TEXT NOT NULL,
+  anomaly INTEGER NOT NULL,
+  confirmed INTEGER NOT NULL,
+  failure INTEGER NOT NULL,
+  n INTEGER NOT NULL CHECK (n > 0),
+  PRIMARY KEY (measurement_start_time, probe_cc, probe_asn, test_name, domain, category_code, anomaly, confirmed,
+               failure)
+) WITHOUT ROWID;
+INSERT INTO measurement_daily
+  SELECT measurement_start_time - measurement_start_time % 86400, probe_cc, probe_asn, test_name, domain,
+         COALESCE(category_code, ''), COALESCE(anomaly, 0), COALESCE(confirmed, 0), COALESCE(failure, 0), COUNT(*)
+  FROM measurements GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 )sql"},
 };
 
@@ -292,6 +314,23 @@ const std::string kUidByKeySql = "SELECT measurement_uid FROM measurements WHERE
 
 StoredMeasurement ReadMeasurement(const Stmt& s) { return sql::ReadMeasurementRow(s); }
 
+// One row of measurement_daily (see sql::RollupAnswers): the day and the columns a
+// filter or an axis can use; null verdict flags count as false, as everywhere.
+using RollupKey = std::tuple<int64_t, std::string, int64_t, std::string, std::string, std::string, int, int, int>;
+using RollupDelta = std::map<RollupKey, int64_t>;
+
+void AddToRollup(const StoredMeasurement& m, RollupDelta& delta) {
+  const int64_t t = m.measurement_start_time.time_since_epoch().count();
+  ++delta[RollupKey{t - t % 86400, m.probe_cc, m.probe_asn, m.test_name, m.domain, m.category_code.value_or(""),
+                    m.verdict.anomaly.value_or(false) ? 1 : 0, m.verdict.confirmed.value_or(false) ? 1 : 0,
+                    m.verdict.failure.value_or(false) ? 1 : 0}];
+}
+
+const std::string kRollupSql =
+    "INSERT INTO measurement_daily (measurement_start_time, probe_cc, probe_asn, test_name, domain, category_code, "
+    "anomaly, confirmed, failure, n) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) ON CONFLICT DO UPDATE SET n = n "
+    "+ excluded.n";
+
 const char* kUserColumns = "id, username, password_hash, role, disabled, created_at";
 User ReadUser(const Stmt& s) {
   return User{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, Seconds(std::chrono::seconds(s.Int(5)))};
@@ -355,7 +394,28 @@ struct SqliteStore::Impl {
     return result;
   }
 
-  Result<InsertOutcome> InsertOne(Connection& c, const StoredMeasurement& m) {
+  // In the caller's transaction, so the rollup always agrees with the measurements.
+  Result<void> ApplyRollup(Connection& c, const RollupDelta& delta) {
+    for (const auto& [k, n] : delta) {
+      auto s = c.Prepare(kRollupSql);
+      if (!s) return tl::unexpected(s.error());
+      Stmt& st = **s;
+      st.Bind(1, std::get<0>(k));
+      st.Bind(2, std::string_view(std::get<1>(k)));
+      st.Bind(3, std::get<2>(k));
+      st.Bind(4, std::string_view(std::get<3>(k)));
+      st.Bind(5, std::string_view(std::get<4>(k)));
+      st.Bind(6, std::string_view(std::get<5>(k)));
+      st.Bind(7, int64_t{std::get<6>(k)});
+      st.Bind(8, int64_t{std::get<7>(k)});
+      st.Bind(9, int64_t{std::get<8>(k)});
+      st.Bind(10, n);
+      if (auto r = st.Step(); !r) return tl::unexpected(r.error());
+    }
+    return {};
+  }
+
+  Result<InsertOutcome> InsertOne(Connection& c, const StoredMeasurement& m, RollupDelta& delta) {
     auto s = c.Prepare(kInsertSql);
     if (!s) return tl::unexpected(s.error());
     Stmt& st = **s;
@@ -391,6 +451,7 @@ struct SqliteStore::Impl {
       (*b)->Bind(1, id);
       (*b)->BindBlob(2, m.raw_zstd);
       if (auto r = (*b)->Step(); !r) return tl::unexpected(r.error());
+      AddToRollup(m, delta);
       return InsertOutcome{m.measurement_uid, true};
     }
     auto q = c.Prepare(kUidByKeySql);
@@ -477,7 +538,13 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 
 Result<InsertOutcome> SqliteStore::Insert(const StoredMeasurement& m) {
   if (auto v = ValidateMeasurement(m); !v) return tl::unexpected(v.error());
-  return impl_->Write<InsertOutcome>([&](Connection& c) { return impl_->InsertOne(c, m); });
+  return impl_->Write<InsertOutcome>([&](Connection& c) -> Result<InsertOutcome> {
+    RollupDelta delta;
+    auto r = impl_->InsertOne(c, m, delta);
+    if (!r) return r;
+    if (auto a = impl_->ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
+    return r;
+  });
 }
 
 Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const StoredMeasurement> batch) {
@@ -490,11 +557,13 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const Stor
   return impl_->Write<std::vector<InsertOutcome>>([&](Connection& c) -> Result<std::vector<InsertOutcome>> {
     std::vector<InsertOutcome> out;
     out.reserve(batch.size());
+    RollupDelta delta;
     for (const auto& m : batch) {
-      auto r = impl_->InsertOne(c, m);
+      auto r = impl_->InsertOne(c, m, delta);
       if (!r) return tl::unexpected(r.error());
       out.push_back(std::move(*r));
     }
+    if (auto a = impl_->ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
     return out;
   });
 }
@@ -523,13 +592,15 @@ Result<std::vector<StoredMeasurement>> SqliteStore::ListMeasurements(const Measu
 
 Result<int64_t> SqliteStore::CountMeasurements(const MeasurementFilter& f) {
   sql::Query q;
-  q.text = "SELECT COUNT(*) FROM measurements";
+  q.text = sql::RollupAnswers(f) ? "SELECT COALESCE(SUM(n), 0) FROM measurement_daily" : "SELECT COUNT(*) FROM measurements";
   sql::AppendWhere(f, sql::Dialect::kSqlite, q);
   return impl_->ScalarInt(q.text, q.params);
 }
 
 Result<std::vector<AggregationRow>> SqliteStore::Aggregate(const AggregationRequest& r) {
-  sql::Query q = sql::AggregationQuery(r, sql::Dialect::kSqlite, "measurements");
+  const bool rollup = sql::RollupAnswers(r.filter);
+  sql::Query q =
+      sql::AggregationQuery(r, sql::Dialect::kSqlite, rollup ? "measurement_daily" : "measurements", rollup);
   return impl_->Query<AggregationRow>(q.text, q.params, [](const Stmt& s) {
     return AggregationRow{s.Text(0), s.Text(1), {s.Int(2), s.Int(3), s.Int(4), s.Int(5), s.Int(6)}};
   });
@@ -571,6 +642,16 @@ Result<std::string> SqliteStore::CheckConsistency() {
       "WHERE m.id = b.id))");
   if (!orphans) return tl::unexpected(orphans.error());
   if (*orphans != 0) problems += fmt::format("{} measurement(s) without body or body without measurement\n", *orphans);
+  // The rollup must agree with the measurements, group by group.
+  auto drift = impl_->ScalarInt(
+      "SELECT COUNT(*) FROM (SELECT measurement_start_time - measurement_start_time % 86400 AS d, probe_cc, probe_asn, "
+      "test_name, domain, COALESCE(category_code, '') AS c, COALESCE(anomaly, 0) AS a, COALESCE(confirmed, 0) AS k, "
+      "COALESCE(failure, 0) AS f, COUNT(*) AS n FROM measurements GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9) m FULL OUTER "
+      "JOIN measurement_daily r ON r.measurement_start_time = m.d AND r.probe_cc = m.probe_cc AND r.probe_asn = "
+      "m.probe_asn AND r.test_name = m.test_name AND r.domain = m.domain AND r.category_code = m.c AND r.anomaly = "
+      "m.a AND r.confirmed = m.k AND r.failure = m.f WHERE m.n IS NOT r.n");
+  if (!drift) return tl::unexpected(drift.error());
+  if (*drift != 0) problems += fmt::format("{} group(s) of the daily rollup disagree with the measurements\n", *drift);
   return problems;
 }
 
