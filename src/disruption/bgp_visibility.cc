@@ -1,6 +1,7 @@
 #include "disruption/bgp_visibility.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 
 namespace vigil::disruption {
@@ -19,8 +20,10 @@ uint32_t Mask(uint8_t length) {
 
 uint64_t PrefixKey(uint32_t addr, uint8_t length) { return (uint64_t{addr} << 8) | length; }
 
+// Fibonacci hashing: the top bits of the product, which depend on every bit of the key.
 size_t HashSlot(uint64_t key, size_t mask) {
-  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> 20) & mask;
+  const int bits = std::popcount(mask);
+  return static_cast<size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
 }
 
 }  // namespace
@@ -37,8 +40,7 @@ BgpVisibility::BgpVisibility(VisibilityOptions options, const Slash24Countries* 
                              Sink sink)
     : options_(options), countries_(countries), sink_(std::move(sink)) {
   if (options_.bin_seconds <= 0) options_.bin_seconds = 300;
-  slots_key_.assign(size_t{1} << 16, 0);
-  slots_id_.assign(size_t{1} << 16, 0);
+  slots_.assign(size_t{1} << 16, Slot{});
   if (countries_ != nullptr) country_slot_.assign(countries_->codes().size(), -1);
 }
 
@@ -61,40 +63,36 @@ uint32_t BgpVisibility::Peer(const IpAddr& ip, uint32_t as) {
 
 int64_t BgpVisibility::FindPrefix(uint32_t addr, uint8_t length) const {
   const uint64_t key = PrefixKey(addr, length) + 1;
-  const size_t mask = slots_key_.size() - 1;
+  const size_t mask = slots_.size() - 1;
   for (size_t i = HashSlot(key, mask);; i = (i + 1) & mask) {
-    if (slots_key_[i] == key) return slots_id_[i];
-    if (slots_key_[i] == 0) return -1;
+    if (slots_[i].key == key) return slots_[i].id;
+    if (slots_[i].key == 0) return -1;
   }
 }
 
 uint32_t BgpVisibility::PrefixId(uint32_t addr, uint8_t length) {
   const uint64_t key = PrefixKey(addr, length) + 1;
-  size_t mask = slots_key_.size() - 1;
+  size_t mask = slots_.size() - 1;
   size_t i = HashSlot(key, mask);
   for (;; i = (i + 1) & mask) {
-    if (slots_key_[i] == key) return slots_id_[i];
-    if (slots_key_[i] == 0) break;
+    if (slots_[i].key == key) return slots_[i].id;
+    if (slots_[i].key == 0) break;
   }
   const auto id = static_cast<uint32_t>(prefix_keys_.size());
   prefix_keys_.push_back(key - 1);
   stats_.prefixes = static_cast<uint32_t>(prefix_keys_.size());
-  if (prefix_keys_.size() * 2 > slots_key_.size()) {
+  if (prefix_keys_.size() * 2 > slots_.size()) {
     // Grow and re-insert every key (ids are kept).
-    const size_t size = slots_key_.size() * 2;
-    slots_key_.assign(size, 0);
-    slots_id_.assign(size, 0);
-    mask = size - 1;
+    slots_.assign(slots_.size() * 2, Slot{});
+    mask = slots_.size() - 1;
     for (uint32_t k = 0; k < prefix_keys_.size(); ++k) {
       size_t j = HashSlot(prefix_keys_[k] + 1, mask);
-      while (slots_key_[j] != 0) j = (j + 1) & mask;
-      slots_key_[j] = prefix_keys_[k] + 1;
-      slots_id_[j] = k;
+      while (slots_[j].key != 0) j = (j + 1) & mask;
+      slots_[j] = {prefix_keys_[k] + 1, k};
     }
     return id;
   }
-  slots_key_[i] = key;
-  slots_id_[i] = id;
+  slots_[i] = {key, id};
   return id;
 }
 
@@ -116,6 +114,14 @@ void BgpVisibility::Set(PeerState& p, uint32_t prefix, uint32_t origin) {
   if (slot == kAbsent) ++p.prefix_count;
   slot = origin;
   changed_ = true;
+  if (p.full_feed) MarkDirty(prefix);
+}
+
+void BgpVisibility::MarkDirty(uint32_t prefix) {
+  if (prefix >= dirty_flag_.size()) dirty_flag_.resize(prefix_keys_.size(), 0);
+  if (dirty_flag_[prefix] != 0) return;
+  dirty_flag_[prefix] = 1;
+  dirty_.push_back(prefix);
 }
 
 void BgpVisibility::Unset(PeerState& p, uint32_t prefix) {
@@ -123,12 +129,15 @@ void BgpVisibility::Unset(PeerState& p, uint32_t prefix) {
   p.origin[prefix] = kAbsent;
   --p.prefix_count;
   changed_ = true;
+  if (p.full_feed) MarkDirty(prefix);
 }
 
 void BgpVisibility::ClearPeer(PeerState& p) {
   if (p.prefix_count > 0) {
     std::fill(p.origin.begin(), p.origin.end(), kAbsent);
     changed_ = true;
+    // A full-feed peer with no routes is no longer full-feed: everything is recounted.
+    if (p.full_feed) counts_valid_ = false;
   }
   p.prefix_count = 0;
   p.paths.clear();
@@ -317,26 +326,57 @@ void BgpVisibility::CloseBin() {
   Report(bin_);
 }
 
-void BgpVisibility::Compute() {
-  if (!changed_) return;
-  changed_ = false;
-  const size_t n = prefix_keys_.size();
-
-  // Full-feed peers.
-  uint32_t max_count = 0, with_routes = 0;
-  for (const PeerState& p : peers_) max_count = std::max(max_count, p.prefix_count);
-  full_feed_.clear();
-  for (uint32_t i = 0; i < peers_.size(); ++i) {
-    const uint32_t count = peers_[i].prefix_count;
-    if (count == 0) continue;
-    ++with_routes;
-    if (static_cast<double>(count) >= options_.full_feed_share * max_count) full_feed_.push_back(i);
+uint32_t BgpVisibility::AsnSlot(uint32_t asn) {
+  if (asn == 0) return kAbsent;
+  auto [it, inserted] = asn_slot_.try_emplace(asn, static_cast<uint32_t>(asn_counts_.size()));
+  if (inserted) {
+    asn_counts_.push_back({asn, 0});
+    asn_seen_.push_back(0);
+    asn_order_dirty_ = true;
   }
+  return it->second;
+}
 
-  // Carriers and origin of every prefix: the origin more than half of the full-feed
-  // carriers announce (Boyer-Moore vote, then a count where they disagree), else none.
+// The origin of a prefix is the one more than half of its full-feed carriers announce
+// (Boyer-Moore vote, then a count where they disagree), else none (0).
+void BgpVisibility::Recount(uint32_t id) {
+  uint16_t carriers = 0;
+  uint32_t candidate = 0;
+  int32_t votes = 0;
+  bool mixed = false;
+  for (uint32_t f : full_feed_) {
+    const std::vector<uint32_t>& origins = peers_[f].origin;
+    if (id >= origins.size() || origins[id] == kAbsent) continue;
+    const uint32_t o = origins[id];
+    ++carriers;
+    if (votes == 0) {
+      candidate = o;
+      votes = 1;
+    } else if (candidate == o) {
+      ++votes;
+    } else {
+      mixed = true;
+      --votes;
+    }
+  }
+  if (mixed) {
+    uint32_t agree = 0;
+    for (uint32_t f : full_feed_) {
+      const std::vector<uint32_t>& origins = peers_[f].origin;
+      agree += id < origins.size() && origins[id] == candidate;
+    }
+    if (2 * agree <= carriers) candidate = 0;
+  }
+  carriers_[id] = carriers;
+  candidate_[id] = candidate;
+  origin_slot_[id] = AsnSlot(candidate);
+}
+
+void BgpVisibility::CountAll() {
+  const size_t n = prefix_keys_.size();
   carriers_.assign(n, 0);
   candidate_.assign(n, 0);
+  origin_slot_.assign(n, kAbsent);
   votes_.assign(n, 0);
   mixed_.assign(n, 0);
   bool any_mixed = false;
@@ -346,7 +386,7 @@ void BgpVisibility::Compute() {
     for (size_t id = 0; id < m; ++id) {
       const uint32_t o = origins[id];
       if (o == kAbsent) continue;
-      if (carriers_[id]++ == 0) {
+      if (votes_[id] == 0) {
         candidate_[id] = o;
         votes_[id] = 1;
       } else if (candidate_[id] == o) {
@@ -354,11 +394,9 @@ void BgpVisibility::Compute() {
       } else {
         mixed_[id] = 1;
         any_mixed = true;
-        if (--votes_[id] == 0) {
-          candidate_[id] = o;
-          votes_[id] = 1;
-        }
+        --votes_[id];
       }
+      ++carriers_[id];
     }
   }
   if (any_mixed) {
@@ -374,6 +412,49 @@ void BgpVisibility::Compute() {
       if (mixed_[id] != 0 && 2 * votes_[id] <= int32_t{carriers_[id]}) candidate_[id] = 0;
     }
   }
+  uint32_t memo_origin = 0, memo_slot = kAbsent;  // neighbouring prefixes share origins
+  for (size_t id = 0; id < n; ++id) {
+    if (candidate_[id] != memo_origin) {
+      memo_origin = candidate_[id];
+      memo_slot = AsnSlot(memo_origin);
+    }
+    origin_slot_[id] = memo_slot;
+  }
+}
+
+void BgpVisibility::Compute() {
+  if (!changed_) return;
+  changed_ = false;
+  const size_t n = prefix_keys_.size();
+
+  // Full-feed peers.
+  uint32_t max_count = 0, with_routes = 0;
+  for (const PeerState& p : peers_) max_count = std::max(max_count, p.prefix_count);
+  full_feed_.clear();
+  bool same_full_feed = counts_valid_;
+  for (uint32_t i = 0; i < peers_.size(); ++i) {
+    PeerState& p = peers_[i];
+    const bool full_feed = p.prefix_count > 0 && static_cast<double>(p.prefix_count) >=
+                                                     options_.full_feed_share * max_count;
+    with_routes += p.prefix_count > 0;
+    if (full_feed) full_feed_.push_back(i);
+    if (full_feed != p.full_feed) same_full_feed = false;
+    p.full_feed = full_feed;
+  }
+
+  // Carriers and origin of every prefix. With the same full-feed peers as in the last
+  // bin, only the prefixes their updates touched are recounted.
+  carriers_.resize(n, 0);
+  candidate_.resize(n, 0);
+  origin_slot_.resize(n, kAbsent);
+  if (same_full_feed) {
+    for (uint32_t id : dirty_) Recount(id);
+  } else {
+    CountAll();
+  }
+  for (uint32_t id : dirty_) dirty_flag_[id] = 0;
+  dirty_.clear();
+  counts_valid_ = true;
 
   // Address order for the sweep: new ids are sorted and merged in.
   if (sorted_ < n) {
@@ -400,7 +481,6 @@ void BgpVisibility::Compute() {
   std::vector<std::pair<uint32_t, uint32_t>> outer;  // disjoint /24 ranges, ascending
   const size_t full_feed = full_feed_.size();
   uint64_t visible = 0;
-  bool new_asns = false;
   for (uint32_t id : order_) {
     if (2 * size_t{carriers_[id]} <= full_feed) continue;
     ++visible;
@@ -411,21 +491,37 @@ void BgpVisibility::Compute() {
     while (!stack.empty() && stack.back().end <= start) stack.pop_back();
     if (stack.empty()) outer.emplace_back(start, end);
     const uint32_t origin = candidate_[id];
-    if (origin != 0 && std::none_of(stack.begin(), stack.end(),
-                                    [origin](const Open& o) { return o.origin == origin; })) {
-      auto [it, inserted] = asn_slot_.try_emplace(origin, static_cast<uint32_t>(asn_counts_.size()));
-      if (inserted) {
-        asn_counts_.push_back({origin, 0});
-        new_asns = true;
+    const uint32_t slot = origin_slot_[id];
+    if (slot != kAbsent && std::none_of(stack.begin(), stack.end(),
+                                        [origin](const Open& o) { return o.origin == origin; })) {
+      asn_counts_[slot].slash24s += end - start;
+      if (asn_seen_[slot] == 0) {
+        asn_seen_[slot] = 1;
+        ++asns_seen_;
+        asn_report_dirty_ = true;
       }
-      asn_counts_[it->second].slash24s += end - start;
     }
     stack.push_back({end, origin});
   }
-  if (new_asns) {
-    std::sort(asn_counts_.begin(), asn_counts_.end(),
-              [](const EntityCount& a, const EntityCount& b) { return a.key < b.key; });
-    for (uint32_t i = 0; i < asn_counts_.size(); ++i) asn_slot_[asn_counts_[i].key] = i;
+  // Reported: every AS counted at least once, by ASN.
+  if (asn_order_dirty_) {
+    asn_order_.resize(asn_counts_.size());
+    for (uint32_t i = 0; i < asn_order_.size(); ++i) asn_order_[i] = i;
+    std::sort(asn_order_.begin(), asn_order_.end(),
+              [this](uint32_t a, uint32_t b) { return asn_counts_[a].key < asn_counts_[b].key; });
+    asn_order_dirty_ = false;
+    asn_report_dirty_ = true;
+  }
+  if (asn_report_dirty_) {
+    asn_report_slots_.clear();
+    for (uint32_t slot : asn_order_) {
+      if (asn_seen_[slot] != 0) asn_report_slots_.push_back(slot);
+    }
+    asn_report_dirty_ = false;
+  }
+  asn_report_.resize(asn_report_slots_.size());
+  for (size_t i = 0; i < asn_report_slots_.size(); ++i) {
+    asn_report_[i] = asn_counts_[asn_report_slots_[i]];
   }
 
   uint64_t slash24s = 0;
@@ -469,7 +565,7 @@ void BgpVisibility::Compute() {
 void BgpVisibility::Report(int64_t time) {
   last_.time = time;
   last_.step = options_.bin_seconds;
-  last_.asns = asn_counts_;
+  last_.asns = asn_report_;
   last_.countries = country_counts_;
   ++stats_.bins;
   if (sink_) sink_(last_);

@@ -108,7 +108,7 @@ class BgpVisibility {
   const VisibilityStats& stats() const { return stats_; }
   // Full-feed peers in the last reported bin.
   uint32_t last_full_feed_peers() const { return last_.full_feed_peers; }
-  size_t asns_seen() const { return asn_counts_.size(); }
+  size_t asns_seen() const { return asns_seen_; }
   size_t countries_seen() const { return country_counts_.size(); }
 
  private:
@@ -120,6 +120,7 @@ class BgpVisibility {
     std::vector<uint32_t> origin;  // by prefix id: origin AS, 0 unknown, kAbsent
     uint32_t prefix_count = 0;
     uint64_t dump = 0;             // last dump that replaced this table
+    bool full_feed = false;        // in the last Compute()
     // ADD-PATH routes (path id != 0): (prefix id << 32 | path id) -> origin.
     std::map<uint64_t, uint32_t> paths;
   };
@@ -133,6 +134,10 @@ class BgpVisibility {
   void ClearPeer(PeerState& p);
   bool Usable(uint8_t length);
   void ApplyUpdate(const MrtRecord& r);
+  void MarkDirty(uint32_t prefix);
+  uint32_t AsnSlot(uint32_t asn);
+  void Recount(uint32_t prefix);
+  void CountAll();
   void CloseBin();
   void Compute();
   void Report(int64_t time);
@@ -149,8 +154,11 @@ class BgpVisibility {
   bool v1_run_ = false;
 
   // Prefix interning: open addressing over (addr << 8 | length) + 1, 0 = empty slot.
-  std::vector<uint64_t> slots_key_;
-  std::vector<uint32_t> slots_id_;
+  struct Slot {
+    uint64_t key = 0;
+    uint32_t id = 0;
+  };
+  std::vector<Slot> slots_;
   std::vector<uint64_t> prefix_keys_;  // by id
   std::vector<uint32_t> order_;        // ids sorted by key (address, then length)
   size_t sorted_ = 0;                  // ids below this are in order_
@@ -159,6 +167,11 @@ class BgpVisibility {
   int64_t bin_ = 0;
   uint32_t last_time_ = 0;
   bool changed_ = true;  // routes changed since the last Compute()
+  // carriers_/candidate_ hold for the full-feed peers of the last Compute(), except for
+  // the dirty_ prefixes (changed by a full-feed peer since).
+  bool counts_valid_ = false;
+  std::vector<uint32_t> dirty_;
+  std::vector<uint8_t> dirty_flag_;
 
   // Per-bin scratch and results.
   std::vector<uint16_t> carriers_;
@@ -166,8 +179,17 @@ class BgpVisibility {
   std::vector<int32_t> votes_;
   std::vector<uint8_t> mixed_;
   std::vector<uint32_t> full_feed_;
+  // ASes get a slot when they first originate a prefix (visible or not); slots never move.
   std::unordered_map<uint32_t, uint32_t> asn_slot_;
-  std::vector<EntityCount> asn_counts_;  // kept sorted by ASN when reported
+  std::vector<EntityCount> asn_counts_;  // by slot
+  std::vector<uint8_t> asn_seen_;        // by slot: counted in some bin
+  size_t asns_seen_ = 0;
+  std::vector<uint32_t> origin_slot_;    // by prefix id: slot of candidate_, kAbsent
+  std::vector<uint32_t> asn_order_;      // slots by ASN
+  bool asn_order_dirty_ = false;
+  std::vector<uint32_t> asn_report_slots_;
+  bool asn_report_dirty_ = false;
+  std::vector<EntityCount> asn_report_;
   std::vector<int32_t> country_slot_;    // country index -> slot, -1 unseen
   std::vector<EntityCount> country_counts_;
   VisibilityBin last_;

@@ -290,5 +290,78 @@ TEST(BgpVisibilityTest, ShortPrefixesAndIpv6AreIgnored) {
   EXPECT_EQ(tracker.stats().prefixes, 0u);
 }
 
+// Bins computed incrementally (only prefixes touched since the last bin recounted) equal
+// bins computed from scratch by a fresh tracker fed the same events up to that bin.
+TEST(BgpVisibilityTest, IncrementalBinsEqualFromScratch) {
+  struct Event {
+    uint32_t time;
+    int kind;  // 0 announce, 1 withdraw, 2 peer down
+    uint32_t peer, prefix, origin;
+  };
+  std::vector<Event> events;
+  uint64_t rng = 42;
+  auto next = [&rng](uint64_t n) {
+    rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+    return (rng >> 33) % n;
+  };
+  for (uint32_t peer = 0; peer < 5; ++peer) {
+    for (uint32_t prefix = 0; prefix < 300; ++prefix) {
+      if (next(10) < 9) events.push_back({0, 0, peer, prefix, 64500 + prefix % 7});
+    }
+  }
+  for (uint32_t t = 1; t < 6000; t += static_cast<uint32_t>(1 + next(20))) {
+    const auto kind = static_cast<int>(next(1000) < 3 ? 2 : next(2));
+    // Some announcements change the origin (MOAS), some prefixes nest in others.
+    events.push_back({t, kind, static_cast<uint32_t>(next(5)), static_cast<uint32_t>(next(300)),
+                      static_cast<uint32_t>(64500 + next(9))});
+  }
+  // until == ~0u: one bin after another; otherwise every event up to `until` in one bin,
+  // computed once from scratch.
+  auto run = [&events](uint32_t until, std::vector<Bin>& bins) {
+    BgpVisibility v({}, nullptr, [&bins](const VisibilityBin& b) {
+      Bin& out = bins.emplace_back();
+      out.time = b.time;
+      out.full_feed_peers = b.full_feed_peers;
+      out.visible_prefixes = b.visible_prefixes;
+      out.slash24s = b.visible_slash24s;
+      for (const EntityCount& e : b.asns) out.asns[e.key] = e.slash24s;
+    });
+    std::vector<uint32_t> ids;
+    for (uint32_t i = 0; i < 5; ++i) {
+      IpAddr ip;
+      ip.bytes[3] = static_cast<uint8_t>(i + 1);
+      ids.push_back(v.Peer(ip, 65001 + i));
+    }
+    if (until != ~0u) v.AdvanceTo(until - 1);
+    for (const Event& e : events) {
+      if (e.time >= until) break;
+      if (until == ~0u) v.AdvanceTo(e.time);
+      // Prefix k: 20.k/16 for k % 10 == 0, else a /24 inside 20.(k - k % 10)/16.
+      const uint32_t base = Ip(20, (e.prefix / 10) * 10, 0, 0);
+      const uint32_t addr = e.prefix % 10 == 0 ? base : base | ((e.prefix % 10) << 8);
+      const uint8_t length = e.prefix % 10 == 0 ? 16 : 24;
+      if (e.kind == 0) v.Announce(ids[e.peer], addr, length, 0, e.origin);
+      if (e.kind == 1) v.Withdraw(ids[e.peer], addr, length, 0);
+      if (e.kind == 2) v.PeerDown(ids[e.peer]);
+    }
+    v.Finish();
+  };
+  std::vector<Bin> incremental;
+  run(~0u, incremental);
+  ASSERT_EQ(incremental.size(), 20u);
+  for (size_t b = 0; b < incremental.size(); ++b) {
+    std::vector<Bin> fresh;
+    run(static_cast<uint32_t>(incremental[b].time) + 300, fresh);
+    ASSERT_EQ(fresh.size(), 1u);
+    const Bin& f = fresh.back();
+    const Bin& i = incremental[b];
+    EXPECT_EQ(f.time, i.time);
+    EXPECT_EQ(f.full_feed_peers, i.full_feed_peers) << "bin " << b;
+    EXPECT_EQ(f.visible_prefixes, i.visible_prefixes) << "bin " << b;
+    EXPECT_EQ(f.slash24s, i.slash24s) << "bin " << b;
+    EXPECT_EQ(f.asns, i.asns) << "bin " << b;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::disruption

@@ -6,7 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
-#include <functional>
+#include <optional>
 #include <unordered_map>
 
 #include "core/failure.h"
@@ -164,53 +164,60 @@ Result<Slash24Countries> Slash24Countries::LoadMmdb(const std::string& path) {
   Slash24Countries out;
   Builder builder(out);
   std::unordered_map<uint32_t, int> country_of_offset;  // data offset -> index, -1 none
-  auto emit = [&](uint64_t first, int prefix_len, MMDB_entry_s entry) -> Result<void> {
-    auto it = country_of_offset.find(entry.offset);
-    int idx = 0;
-    if (it != country_of_offset.end()) {
-      idx = it->second;
-    } else {
-      auto code = RecordCountry(entry, path);
-      if (!code) return tl::unexpected(code.error());
-      idx = code->empty() ? -1 : builder.CountryIndex(*code);
-      country_of_offset.emplace(entry.offset, idx);
+  uint32_t last_offset = 0;
+  int last_idx = -2;
+  std::optional<Error> error;
+  auto emit = [&](uint64_t first, int prefix_len, const MMDB_entry_s& entry) {
+    if (entry.offset != last_offset || last_idx == -2) {
+      auto it = country_of_offset.find(entry.offset);
+      if (it != country_of_offset.end()) {
+        last_idx = it->second;
+      } else {
+        auto code = RecordCountry(entry, path);
+        if (!code) {
+          error = code.error();
+          return false;
+        }
+        last_idx = code->empty() ? -1 : builder.CountryIndex(*code);
+        country_of_offset.emplace(entry.offset, last_idx);
+      }
+      last_offset = entry.offset;
     }
-    if (idx >= 0) {
-      uint64_t last = first + (uint64_t{1} << (32 - prefix_len)) - 1;
-      builder.Add(first, last, static_cast<uint16_t>(idx));
+    if (last_idx >= 0) {
+      builder.Add(first, first + (uint64_t{1} << (32 - prefix_len)) - 1,
+                  static_cast<uint16_t>(last_idx));
     }
-    return {};
+    return true;
   };
 
-  if (start_type == MMDB_RECORD_TYPE_DATA) {
-    if (auto r = emit(0, 0, start_entry); !r) return tl::unexpected(r.error());
-  } else if (start_type == MMDB_RECORD_TYPE_SEARCH_NODE) {
-    // Depth-first, left before right, so that networks come out in address order; the
-    // depth is at most 32.
-    std::function<Result<void>(uint32_t, int, uint64_t)> walk =
-        [&](uint32_t number, int depth, uint64_t addr) -> Result<void> {
-      MMDB_search_node_s n{};
-      if (depth >= 32 || number >= node_count ||
-          MMDB_read_node(mmdb.get(), number, &n) != MMDB_SUCCESS) {
-        return corrupt(number);
-      }
-      for (int side = 0; side < 2; ++side) {
-        const uint64_t child_addr = side == 0 ? addr : addr | (uint64_t{1} << (31 - depth));
-        const uint8_t type = side == 0 ? n.left_record_type : n.right_record_type;
-        Result<void> r;
-        if (type == MMDB_RECORD_TYPE_SEARCH_NODE) {
-          r = walk(static_cast<uint32_t>(side == 0 ? n.left_record : n.right_record), depth + 1,
-                   child_addr);
-        } else if (type == MMDB_RECORD_TYPE_DATA) {
-          r = emit(child_addr, depth + 1, side == 0 ? n.left_record_entry : n.right_record_entry);
-        } else if (type == MMDB_RECORD_TYPE_INVALID) {
-          return corrupt(number);
-        }
-        if (!r) return r;
-      }
-      return {};
-    };
-    if (auto r = walk(static_cast<uint32_t>(start), 0, 0); !r) return tl::unexpected(r.error());
+  // Depth-first over the records below the IPv4 root, left before right, so that
+  // networks come out in address order.
+  struct Pending {
+    uint8_t type;
+    uint64_t record;
+    MMDB_entry_s entry;
+    uint64_t addr;
+    int length;
+  };
+  std::vector<Pending> stack{{static_cast<uint8_t>(start_type), start, start_entry, 0, 0}};
+  while (!stack.empty()) {
+    const Pending item = stack.back();
+    stack.pop_back();
+    if (item.type == MMDB_RECORD_TYPE_DATA) {
+      if (!emit(item.addr, item.length, item.entry)) return tl::unexpected(*error);
+      continue;
+    }
+    if (item.type == MMDB_RECORD_TYPE_INVALID) return corrupt(item.record);
+    if (item.type != MMDB_RECORD_TYPE_SEARCH_NODE) continue;  // empty
+    if (item.length >= 32 || item.record >= node_count ||
+        MMDB_read_node(mmdb.get(), static_cast<uint32_t>(item.record), &node) != MMDB_SUCCESS) {
+      return corrupt(item.record);
+    }
+    const int length = item.length + 1;
+    stack.push_back({node.right_record_type, node.right_record, node.right_record_entry,
+                     item.addr | (uint64_t{1} << (32 - length)), length});
+    stack.push_back({node.left_record_type, node.left_record, node.left_record_entry, item.addr,
+                     length});
   }
   builder.Finish();
   return out;
