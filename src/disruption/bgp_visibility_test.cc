@@ -42,10 +42,9 @@ struct Bin {
   std::map<std::string, uint64_t> countries;
 };
 
-std::vector<Bin> Replay(const std::string& mrt, VisibilityOptions options = {},
-                        const Slash24Countries* countries = nullptr) {
-  std::vector<Bin> bins;
-  BgpVisibility v(options, countries, [&](const VisibilityBin& b) {
+// A sink appending every reported bin to `bins`.
+BgpVisibility::Sink Collect(std::vector<Bin>& bins, const Slash24Countries* countries) {
+  return [&bins, countries](const VisibilityBin& b) {
     Bin& out = bins.emplace_back();
     out.time = b.time;
     out.full_feed_peers = b.full_feed_peers;
@@ -53,7 +52,13 @@ std::vector<Bin> Replay(const std::string& mrt, VisibilityOptions options = {},
     out.slash24s = b.visible_slash24s;
     for (const EntityCount& e : b.asns) out.asns[e.key] = e.slash24s;
     for (const EntityCount& e : b.countries) out.countries[countries->codes()[e.key]] = e.slash24s;
-  });
+  };
+}
+
+std::vector<Bin> Replay(const std::string& mrt, VisibilityOptions options = {},
+                        const Slash24Countries* countries = nullptr) {
+  std::vector<Bin> bins;
+  BgpVisibility v(options, countries, Collect(bins, countries));
   auto reader = MrtReader::FromBytes(mrt);
   v.StartInput();
   for (;;) {
@@ -318,14 +323,7 @@ TEST(BgpVisibilityTest, IncrementalBinsEqualFromScratch) {
   // until == ~0u: one bin after another; otherwise every event up to `until` in one bin,
   // computed once from scratch.
   auto run = [&events](uint32_t until, std::vector<Bin>& bins) {
-    BgpVisibility v({}, nullptr, [&bins](const VisibilityBin& b) {
-      Bin& out = bins.emplace_back();
-      out.time = b.time;
-      out.full_feed_peers = b.full_feed_peers;
-      out.visible_prefixes = b.visible_prefixes;
-      out.slash24s = b.visible_slash24s;
-      for (const EntityCount& e : b.asns) out.asns[e.key] = e.slash24s;
-    });
+    BgpVisibility v({}, nullptr, Collect(bins, nullptr));
     std::vector<uint32_t> ids;
     for (uint32_t i = 0; i < 5; ++i) {
       IpAddr ip;
