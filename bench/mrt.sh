@@ -45,38 +45,59 @@ BIG="$WORK/mrt-${PEERS}p-${HOURS}h-${UPDATES}u.mrt.gz"
 SHARED=("$MRT_DIR"/*)
 cat "${SHARED[@]}" "$BIG" > /dev/null  # warm the page cache for every contender alike
 
-now() { date +%s.%N; }
-# best_of CMD...: the best wall time of REPEAT runs of CMD over every file in FILES.
+# best_of CMD...: "wall cpu" seconds, each the best of REPEAT runs of CMD over every file in
+# FILES (cpu = user + system time of the processes; wall is noisy on a shared machine).
 best_of() {
-  local best="" s e t f
+  local best_wall="" best_cpu="" f tf
+  tf=$(mktemp)
   for _ in $(seq "$REPEAT"); do
-    s=$(now)
-    for f in "${FILES[@]}"; do "$@" "$f" > /dev/null 2>> "$WORK/mrt-bench.log" || true; done
-    e=$(now)
-    t=$(echo "$e - $s" | bc -l)
-    if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+    : > "$tf"
+    for f in "${FILES[@]}"; do
+      /usr/bin/time -a -o "$tf" -f '%e %U %S' "$@" "$f" > /dev/null 2>> "$WORK/mrt-bench.log" || true
+    done
+    read -r w c < <(awk '/^[0-9]/ {w += $1; c += $2 + $3} END {printf "%.3f %.3f\n", w, c}' "$tf")
+    if [ -z "$best_wall" ] || [ "$(echo "$w < $best_wall" | bc -l)" = 1 ]; then best_wall=$w; fi
+    if [ -z "$best_cpu" ] || [ "$(echo "$c < $best_cpu" | bc -l)" = 1 ]; then best_cpu=$c; fi
   done
-  echo "$best"
+  rm -f "$tf"
+  echo "$best_wall $best_cpu"
 }
-vigil_import() { "$VIGIL" import mrt --out /dev/null "$1"; }
-vigil_dump() { "$VIGIL" bgp dump "$1"; }
-bgpdump_m() { bgpdump -m "$1"; }
+# all_at_once CMD...: the same, with every file of FILES given to one CMD process.
+all_at_once() {
+  local best_wall="" best_cpu="" tf w c
+  tf=$(mktemp)
+  for _ in $(seq "$REPEAT"); do
+    /usr/bin/time -o "$tf" -f '%e %U %S' "$@" "${FILES[@]}" > /dev/null 2>> "$WORK/mrt-bench.log" || true
+    read -r w c < <(awk '/^[0-9]/ {printf "%.3f %.3f\n", $1, $2 + $3}' "$tf")
+    if [ -z "$best_wall" ] || [ "$(echo "$w < $best_wall" | bc -l)" = 1 ]; then best_wall=$w; fi
+    if [ -z "$best_cpu" ] || [ "$(echo "$c < $best_cpu" | bc -l)" = 1 ]; then best_cpu=$c; fi
+  done
+  rm -f "$tf"
+  echo "$best_wall $best_cpu"
+}
 
 : > "$WORK/mrt-bench.log"
 report() {  # title
-  local mb lines t_bgp t_dump t_imp
+  local mb lines bgp dump imp
   mb=$(du -cb "${FILES[@]}" | tail -1 | cut -f1)
   lines=$(for f in "${FILES[@]}"; do bgpdump -m "$f" 2>/dev/null; done | wc -l)
-  t_bgp=$(best_of bgpdump_m)
-  t_dump=$(best_of vigil_dump)
-  t_imp=$(best_of vigil_import)
+  read -r bgp_w bgp_c < <(best_of bgpdump -m)
+  read -r dump_w dump_c < <(best_of "$VIGIL" bgp dump)
+  read -r imp_w imp_c < <(best_of "$VIGIL" import mrt --out /dev/null)
   printf '%s: %d file(s), %.1f MB compressed, %d bgpdump lines; best of %d runs\n' \
     "$1" "${#FILES[@]}" "$(echo "$mb / 1000000" | bc -l)" "$lines" "$REPEAT"
-  printf '  %-42s %8s %12s %10s\n' contender seconds "lines/s" "vs bgpdump"
-  row() { printf '  %-42s %8.2f %12.0f %9.2fx\n' "$1" "$2" "$(echo "$lines / $2" | bc -l)" "$(echo "$t_bgp / $2" | bc -l)"; }
-  row "bgpdump -m > /dev/null (baseline)" "$t_bgp"
-  row "vigil bgp dump > /dev/null" "$t_dump"
-  row "vigil import mrt --out /dev/null" "$t_imp"
+  printf '  %-36s %8s %8s %12s %11s %11s\n' contender "wall s" "cpu s" "lines/s" "wall ratio" "cpu ratio"
+  row() {
+    printf '  %-36s %8.2f %8.2f %12.0f %10.2fx %10.2fx\n' "$1" "$2" "$3" "$(echo "$lines / $2" | bc -l)" \
+      "$(echo "$bgp_w / $2" | bc -l)" "$(echo "$bgp_c / $3" | bc -l)"
+  }
+  row "bgpdump -m > /dev/null (baseline)" "$bgp_w" "$bgp_c"
+  row "vigil bgp dump > /dev/null" "$dump_w" "$dump_c"
+  row "vigil import mrt --out /dev/null" "$imp_w" "$imp_c"
+  if [ "${#FILES[@]}" -gt 1 ]; then
+    read -r all_w all_c < <(all_at_once "$VIGIL" import mrt --out /dev/null)
+    row "vigil import mrt, one process, all" "$all_w" "$all_c"
+  fi
   echo
 }
 
@@ -86,6 +107,6 @@ FILES=("${SHARED[@]}")
 report "Shared RIPE RIS files, one process per file"
 FILES=("$BIG")
 report "Generated: $PEERS peers, $HOURS h of updates"
-echo "Target: vigil import mrt >= 3x faster than bgpdump -m (the 'vs bgpdump' column)."
+echo "Target: vigil import mrt >= 3x faster than bgpdump -m (ratios: bgpdump's time / the contender's)."
 echo "Notes: vigil import includes loading the country data (once per process) and writing"
 echo "every (entity, bin) point as a JSON line; stderr of all runs is in $WORK/mrt-bench.log."

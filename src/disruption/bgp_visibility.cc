@@ -456,14 +456,16 @@ void BgpVisibility::Compute() {
   dirty_.clear();
   counts_valid_ = true;
 
-  // Address order for the sweep: new ids are sorted and merged in.
+  // Address order for the sweep: new ids are sorted (by key, contiguously) and merged in.
   if (sorted_ < n) {
-    auto less = [this](uint32_t a, uint32_t b) { return prefix_keys_[a] < prefix_keys_[b]; };
+    std::vector<std::pair<uint64_t, uint32_t>> added;
+    added.reserve(n - sorted_);
+    for (size_t id = sorted_; id < n; ++id) added.emplace_back(prefix_keys_[id], static_cast<uint32_t>(id));
+    std::sort(added.begin(), added.end());
     const size_t old = order_.size();
-    for (size_t id = sorted_; id < n; ++id) order_.push_back(static_cast<uint32_t>(id));
-    std::sort(order_.begin() + static_cast<std::ptrdiff_t>(old), order_.end(), less);
-    std::inplace_merge(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(old),
-                       order_.end(), less);
+    for (const auto& [key, id] : added) order_.push_back(id);
+    std::inplace_merge(order_.begin(), order_.begin() + static_cast<std::ptrdiff_t>(old), order_.end(),
+                       [this](uint32_t a, uint32_t b) { return prefix_keys_[a] < prefix_keys_[b]; });
     sorted_ = n;
   }
 

@@ -4,6 +4,7 @@
 #include <maxminddb.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <optional>
@@ -138,86 +139,116 @@ Result<Slash24Countries> Slash24Countries::LoadMmdb(const std::string& path) {
                                 : failure::kParseError),
                 fmt::format("cannot open country database {}: {}", path, MMDB_strerror(status)));
   }
+  // The search tree is read straight from the mapped file (MaxMind DB spec, "Search Tree
+  // Section"): a call per node through MMDB_read_node cost more than the rest of the load.
   const uint32_t node_count = mmdb->metadata.node_count;
-  auto corrupt = [&](uint64_t node) {
+  const unsigned record_size = mmdb->metadata.record_size;
+  const size_t node_bytes = record_size / 4;
+  if ((record_size != 24 && record_size != 28 && record_size != 32) ||
+      mmdb->file_size < 0 ||
+      uint64_t{node_count} * node_bytes > static_cast<uint64_t>(mmdb->file_size)) {
     return Fail(std::string(failure::kParseError),
-                fmt::format("{}: search tree node {} is unreadable", path, node));
+                fmt::format("{}: unsupported record size {} or truncated search tree", path,
+                            record_size));
+  }
+  const uint8_t* tree = mmdb->file_content;
+  auto read = [&](uint32_t n, int side) -> uint32_t {
+    const uint8_t* b = tree + size_t{n} * node_bytes;
+    switch (record_size) {
+      case 24:
+        b += side * 3;
+        return (uint32_t{b[0]} << 16) | (uint32_t{b[1]} << 8) | b[2];
+      case 28:
+        return side == 0 ? ((uint32_t{b[3]} & 0xf0) << 20) | (uint32_t{b[0]} << 16) |
+                               (uint32_t{b[1]} << 8) | b[2]
+                         : ((uint32_t{b[3]} & 0x0f) << 24) | (uint32_t{b[4]} << 16) |
+                               (uint32_t{b[5]} << 8) | b[6];
+      default:
+        b += side * 4;
+        return (uint32_t{b[0]} << 24) | (uint32_t{b[1]} << 16) | (uint32_t{b[2]} << 8) | b[3];
+    }
+  };
+  auto corrupt = [&](uint64_t n) {
+    return Fail(std::string(failure::kParseError),
+                fmt::format("{}: search tree node {} is unreadable", path, n));
   };
 
   // In an IPv6 tree, IPv4 lives under ::/96: follow 96 left branches.
-  MMDB_search_node_s node{};
-  uint64_t start = 0;
-  int start_type = MMDB_RECORD_TYPE_SEARCH_NODE;
-  MMDB_entry_s start_entry{};
+  uint32_t root = 0;
   if (mmdb->metadata.ip_version == 6) {
-    for (int depth = 0; depth < 96; ++depth) {
-      if (MMDB_read_node(mmdb.get(), static_cast<uint32_t>(start), &node) != MMDB_SUCCESS) {
-        return corrupt(start);
-      }
-      start = node.left_record;
-      start_type = node.left_record_type;
-      start_entry = node.left_record_entry;
-      if (start_type != MMDB_RECORD_TYPE_SEARCH_NODE) break;
-    }
+    for (int depth = 0; depth < 96 && root < node_count; ++depth) root = read(root, 0);
   }
 
   Slash24Countries out;
   Builder builder(out);
-  std::unordered_map<uint32_t, int> country_of_offset;  // data offset -> index, -1 none
-  uint32_t last_offset = 0;
+  // Data record -> country index (-1: none): open addressing, as a country database holds
+  // a few hundred distinct records looked up hundreds of thousands of times.
+  std::vector<std::pair<uint32_t, int>> known(1024, {0, 0});  // record 0 never is data
+  size_t known_count = 0;
+  auto find_known = [&known](uint32_t record) -> std::pair<uint32_t, int>& {
+    const size_t mask = known.size() - 1;
+    size_t i = (record * 0x9E3779B1u) & mask;
+    while (known[i].first != 0 && known[i].first != record) i = (i + 1) & mask;
+    return known[i];
+  };
+  uint32_t last_record = 0;
   int last_idx = -2;
   std::optional<Error> error;
-  auto emit = [&](uint64_t first, int prefix_len, const MMDB_entry_s& entry) {
-    if (entry.offset != last_offset || last_idx == -2) {
-      auto it = country_of_offset.find(entry.offset);
-      if (it != country_of_offset.end()) {
-        last_idx = it->second;
+  // A data record: its network [first, first + 2^(32 - length)) has one country.
+  auto emit = [&](uint32_t record, uint64_t first, int length) {
+    if (record != last_record || last_idx == -2) {
+      auto& slot = find_known(record);
+      if (slot.first == record) {
+        last_idx = slot.second;
       } else {
+        // Data records point past the tree and a 16-byte separator.
+        MMDB_entry_s entry{mmdb.get(), record - node_count - 16};
         auto code = RecordCountry(entry, path);
         if (!code) {
           error = code.error();
           return false;
         }
         last_idx = code->empty() ? -1 : builder.CountryIndex(*code);
-        country_of_offset.emplace(entry.offset, last_idx);
+        slot = {record, last_idx};
+        if (++known_count * 2 > known.size()) {
+          std::vector<std::pair<uint32_t, int>> old(known.size() * 2, {0, 0});
+          old.swap(known);
+          for (const auto& kept : old) {
+            if (kept.first != 0) find_known(kept.first) = kept;
+          }
+        }
       }
-      last_offset = entry.offset;
+      last_record = record;
     }
     if (last_idx >= 0) {
-      builder.Add(first, first + (uint64_t{1} << (32 - prefix_len)) - 1,
+      builder.Add(first, first + (uint64_t{1} << (32 - length)) - 1,
                   static_cast<uint16_t>(last_idx));
     }
     return true;
   };
 
-  // Depth-first over the records below the IPv4 root, left before right, so that
-  // networks come out in address order.
+  // Depth-first, left before right, so that networks come out in address order. At most
+  // one pending right sibling per level: a fixed stack.
   struct Pending {
-    uint8_t type;
-    uint64_t record;
-    MMDB_entry_s entry;
-    uint64_t addr;
+    uint32_t record;
     int length;
+    uint64_t addr;
   };
-  std::vector<Pending> stack{{static_cast<uint8_t>(start_type), start, start_entry, 0, 0}};
-  while (!stack.empty()) {
-    const Pending item = stack.back();
-    stack.pop_back();
-    if (item.type == MMDB_RECORD_TYPE_DATA) {
-      if (!emit(item.addr, item.length, item.entry)) return tl::unexpected(*error);
+  std::array<Pending, 40> stack{};
+  size_t top = 0;
+  stack[top++] = {root, 0, 0};
+  while (top > 0) {
+    const Pending item = stack[--top];
+    if (item.record == node_count) continue;  // empty
+    if (item.record > node_count) {
+      if (uint64_t{item.record} - node_count - 16 >= mmdb->data_section_size) return corrupt(item.record);
+      if (!emit(item.record, item.addr, item.length)) return tl::unexpected(*error);
       continue;
     }
-    if (item.type == MMDB_RECORD_TYPE_INVALID) return corrupt(item.record);
-    if (item.type != MMDB_RECORD_TYPE_SEARCH_NODE) continue;  // empty
-    if (item.length >= 32 || item.record >= node_count ||
-        MMDB_read_node(mmdb.get(), static_cast<uint32_t>(item.record), &node) != MMDB_SUCCESS) {
-      return corrupt(item.record);
-    }
+    if (item.length >= 32) return corrupt(item.record);
     const int length = item.length + 1;
-    stack.push_back({node.right_record_type, node.right_record, node.right_record_entry,
-                     item.addr | (uint64_t{1} << (32 - length)), length});
-    stack.push_back({node.left_record_type, node.left_record, node.left_record_entry, item.addr,
-                     length});
+    stack[top++] = {read(item.record, 1), length, item.addr | (uint64_t{1} << (32 - length))};
+    stack[top++] = {read(item.record, 0), length, item.addr};
   }
   builder.Finish();
   return out;
