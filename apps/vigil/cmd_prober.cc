@@ -412,7 +412,7 @@ void AddProberCommand(CLI::App& root) {
   auto* survey = prober->add_subcommand(
       "survey",
       "Probe .1-.254 of every block --passes times and write E(b), A(b) to --state.\n"
-      "--blocks FILE: one block a line, a /24 or a larger range (down to /12), optionally\n"
+      "--blocks FILE: one block a line, a /24 or a larger range (up to a /8), optionally\n"
       "followed by entities: 10.1.2.0/24,asn,AS64500 or 10.1.4.0/22,country,CM ('#' comments).");
   survey->add_option("--blocks", s->blocks_path, "File of blocks to survey")->required();
   survey->add_option("--state", s->state_path, "State file to write (JSON)")->required();

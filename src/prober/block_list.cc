@@ -72,9 +72,9 @@ Result<std::vector<BlockSpec>> ParseBlockLine(std::string_view line) {
   if (!ip || !ip->IsV4() || address.find(':') != std::string_view::npos) {
     return Fail(std::string(failure::kParseError), "not an IPv4 block: '" + std::string(range) + "'");
   }
-  if (length < 12 || length > 24) {
+  if (length < 8 || length > 24) {
     return Fail(std::string(failure::kParseError),
-                "blocks are /24 to /12 ranges, got '" + std::string(range) + "'");
+                "blocks are /24 to /8 ranges, got '" + std::string(range) + "'");
   }
   if (fields->size() % 2 == 0) {
     return Fail(std::string(failure::kParseError), "entities come in pairs: type,code");

@@ -34,8 +34,8 @@ struct BlockSpec {
   std::vector<Entity> entities;
 };
 
-// At most this many /24 blocks in one list (a /12).
-inline constexpr std::size_t kMaxBlocks = std::size_t{1} << 12;
+// At most this many /24 blocks in one list (a /8).
+inline constexpr std::size_t kMaxBlocks = std::size_t{1} << 16;
 
 // The blocks of one line (empty for blank and comment lines). Errors: "parse_error".
 Result<std::vector<BlockSpec>> ParseBlockLine(std::string_view line);

@@ -11,18 +11,18 @@ namespace {
 constexpr uint64_t kHostsPerBlock = 254;  // .1 to .254: not the network and broadcast addresses
 }  // namespace
 
-BlockSurvey SummarizeSurvey(uint32_t prefix, const std::vector<std::array<bool, 256>>& answered) {
+BlockSurvey SummarizeSurvey(uint32_t prefix, const std::vector<std::bitset<256>>& answered) {
   BlockSurvey out;
   out.prefix = prefix;
   for (int octet = 0; octet < 256; ++octet) {
     const bool ever = std::any_of(answered.begin(), answered.end(),
-                                  [&](const auto& pass) { return pass[static_cast<std::size_t>(octet)]; });
+                                  [&](const auto& pass) { return pass.test(static_cast<std::size_t>(octet)); });
     if (ever) out.ever_responsive.push_back(static_cast<uint8_t>(octet));
   }
   if (out.ever_responsive.empty() || answered.empty()) return out;
   double sum = 0;
   for (const auto& pass : answered) {
-    const auto n = std::count(pass.begin(), pass.end(), true);
+    const auto n = pass.count();
     sum += static_cast<double>(n) / static_cast<double>(out.ever_responsive.size());
   }
   out.availability = sum / static_cast<double>(answered.size());
@@ -36,8 +36,8 @@ asio::awaitable<std::vector<SurveyedBlock>> SurveyBlocks(const std::vector<Block
   const uint64_t passes = static_cast<uint64_t>(std::max(options.passes, 1));
   const uint64_t per_pass = n_blocks * kHostsPerBlock;
   const uint64_t total = per_pass * passes;
-  std::vector<std::vector<std::array<bool, 256>>> answered(
-      n_blocks, std::vector<std::array<bool, 256>>(passes, std::array<bool, 256>{}));
+  std::vector<std::vector<std::bitset<256>>> answered(
+      n_blocks, std::vector<std::bitset<256>>(passes));
   uint64_t next = 0;
   uint64_t done = 0;
   std::function<asio::awaitable<void>()> work = [&]() -> asio::awaitable<void> {
@@ -48,7 +48,7 @@ asio::awaitable<std::vector<SurveyedBlock>> SurveyBlocks(const std::vector<Block
       const uint64_t block = rem % n_blocks;
       const uint64_t host = rem / n_blocks + 1;
       const bool ok = co_await sender.Probe(blocks[block].prefix | static_cast<uint32_t>(host));
-      answered[block][pass][host] = ok;
+      answered[block][pass].set(host, ok);
       ++done;
       if (options.progress) options.progress(done, total);
     }

@@ -6,7 +6,7 @@
 // Thread-safety: runs on one io thread; the ProbeSender must outlive the call.
 #pragma once
 
-#include <array>
+#include <bitset>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -28,7 +28,7 @@ struct SurveyOptions {
 };
 
 // E(b) and A(b) from the answers: answered[pass] is the set of host octets that answered.
-BlockSurvey SummarizeSurvey(uint32_t prefix, const std::vector<std::array<bool, 256>>& answered);
+BlockSurvey SummarizeSurvey(uint32_t prefix, const std::vector<std::bitset<256>>& answered);
 
 boost::asio::awaitable<std::vector<SurveyedBlock>> SurveyBlocks(
     const std::vector<BlockSpec>& blocks, ProbeSender& sender, SurveyOptions options);

@@ -13,13 +13,13 @@ namespace {
 namespace asio = boost::asio;
 
 TEST(SummarizeSurvey, EverResponsiveIsTheUnionAndAvailabilityTheMeanFraction) {
-  std::vector<std::array<bool, 256>> passes(2, std::array<bool, 256>{});
-  passes[0][1] = passes[0][2] = true;
-  passes[1][2] = passes[1][3] = passes[1][4] = true;
+  std::vector<std::bitset<256>> passes(2);
+  passes[0].set(1).set(2);
+  passes[1].set(2).set(3).set(4);
   auto s = SummarizeSurvey(0x0a000100, passes);
   EXPECT_EQ(s.ever_responsive, (std::vector<uint8_t>{1, 2, 3, 4}));
   EXPECT_DOUBLE_EQ(s.availability, (2.0 / 4 + 3.0 / 4) / 2);
-  auto none = SummarizeSurvey(0x0a000100, {std::array<bool, 256>{}});
+  auto none = SummarizeSurvey(0x0a000100, {std::bitset<256>{}});
   EXPECT_TRUE(none.ever_responsive.empty());
   EXPECT_EQ(none.availability, 0);
 }
