@@ -373,7 +373,7 @@ int RunImportMrt(const MrtImportFlags& flags) {
                "  records:   %llu RIB routes, %llu announcements, %llu withdrawals, %llu peer downs, "
                "%llu dumps\n"
                "  skipped:   %llu IPv6 routes, %llu prefixes shorter than /%d, %llu malformed records, "
-               "%llu late records%s\n"
+               "%llu late records%s%s\n"
                "  peers:     %u (%u full-feed in the last bin, share >= %.2f of the largest table)\n"
                "  bins:      %llu of %d s; %u IPv4 prefixes seen\n"
                "  entities:  %zu ASes, %zu countries%s\n",
@@ -385,6 +385,9 @@ int RunImportMrt(const MrtImportFlags& flags) {
                static_cast<unsigned long long>(s.short_prefixes_skipped), 6,
                static_cast<unsigned long long>(s.malformed_records),
                static_cast<unsigned long long>(s.late_records),
+               s.peers_refused > 0
+                   ? fmt::format(", {} records of peers past the first {}", s.peers_refused, options.max_peers).c_str()
+                   : "",
                stopped_files > 0 ? fmt::format("; {} file(s) stopped early (see above)", stopped_files).c_str() : "",
                s.peers, visibility.last_full_feed_peers(), flags.full_feed_share,
                static_cast<unsigned long long>(s.bins), flags.bin, s.prefixes, visibility.asns_seen(),

@@ -51,6 +51,12 @@ uint32_t BgpVisibility::Peer(const IpAddr& ip, uint32_t as) {
   key[0] = ip.v6 ? 6 : 4;
   std::memcpy(key.data() + 1, ip.bytes.data(), 16);
   std::memcpy(key.data() + 17, &as, 4);
+  auto found = peer_ids_.find(key);
+  if (found != peer_ids_.end()) return found->second;
+  if (peers_.size() >= options_.max_peers) {
+    ++stats_.peers_refused;
+    return kAbsent;
+  }
   auto [it, inserted] = peer_ids_.try_emplace(std::move(key), static_cast<uint32_t>(peers_.size()));
   if (inserted) {
     PeerState& p = peers_.emplace_back();
@@ -106,9 +112,7 @@ bool BgpVisibility::Usable(uint8_t length) {
 }
 
 void BgpVisibility::Set(PeerState& p, uint32_t prefix, uint32_t origin) {
-  if (prefix >= p.origin.size()) {
-    p.origin.resize(std::max<size_t>(prefix + 1, prefix_keys_.size()), kAbsent);
-  }
+  if (prefix >= p.origin.size()) p.origin.resize(prefix + 1, kAbsent);  // grows geometrically
   uint32_t& slot = p.origin[prefix];
   if (slot == origin) return;
   if (slot == kAbsent) ++p.prefix_count;
@@ -144,6 +148,7 @@ void BgpVisibility::ClearPeer(PeerState& p) {
 }
 
 void BgpVisibility::ClaimForDump(uint32_t peer) {
+  if (peer == kAbsent) return;
   PeerState& p = peers_[peer];
   if (p.dump == dump_) return;
   ClearPeer(p);
@@ -160,7 +165,7 @@ void BgpVisibility::BeginDump() {
 
 void BgpVisibility::Announce(uint32_t peer, uint32_t addr, uint8_t length, uint32_t path_id,
                              uint32_t origin) {
-  if (!Usable(length)) return;
+  if (peer == kAbsent || !Usable(length)) return;
   const uint32_t id = PrefixId(addr & Mask(length), length);
   SetPath(peers_[peer], id, path_id, origin);
 }
@@ -176,7 +181,7 @@ void BgpVisibility::SetPath(PeerState& p, uint32_t prefix, uint32_t path_id, uin
 }
 
 void BgpVisibility::Withdraw(uint32_t peer, uint32_t addr, uint8_t length, uint32_t path_id) {
-  if (length > 32) return;
+  if (peer == kAbsent || length > 32) return;
   const int64_t found = FindPrefix(addr & Mask(length), length);
   if (found < 0) return;
   const auto id = static_cast<uint32_t>(found);
@@ -196,6 +201,7 @@ void BgpVisibility::Withdraw(uint32_t peer, uint32_t addr, uint8_t length, uint3
 }
 
 void BgpVisibility::PeerDown(uint32_t peer) {
+  if (peer == kAbsent) return;
   PeerState& p = peers_[peer];
   if (p.prefix_count == 0 && p.paths.empty()) return;
   ++stats_.peer_downs;
@@ -241,6 +247,7 @@ void BgpVisibility::Apply(const MrtRecord& r) {
         if (e.peer_index >= rib_peers_.size()) rib_peers_.resize(e.peer_index + 1, kAbsent);
         uint32_t& peer = rib_peers_[e.peer_index];
         if (peer == kAbsent) peer = Peer(e.peer.ip, e.peer.as);
+        if (peer == kAbsent) continue;  // past max_peers
         ClaimForDump(peer);
         SetPath(peers_[peer], id, e.path_id, OriginAs(e.attrs.as_path, e.peer.as));
       }
@@ -340,7 +347,7 @@ uint32_t BgpVisibility::AsnSlot(uint32_t asn) {
 // The origin of a prefix is the one more than half of its full-feed carriers announce
 // (Boyer-Moore vote, then a count where they disagree), else none (0).
 void BgpVisibility::Recount(uint32_t id) {
-  uint16_t carriers = 0;
+  uint32_t carriers = 0;
   uint32_t candidate = 0;
   int32_t votes = 0;
   bool mixed = false;
@@ -409,7 +416,7 @@ void BgpVisibility::CountAll() {
       }
     }
     for (size_t id = 0; id < n; ++id) {
-      if (mixed_[id] != 0 && 2 * votes_[id] <= int32_t{carriers_[id]}) candidate_[id] = 0;
+      if (mixed_[id] != 0 && 2 * int64_t{votes_[id]} <= int64_t{carriers_[id]}) candidate_[id] = 0;
     }
   }
   uint32_t memo_origin = 0, memo_slot = kAbsent;  // neighbouring prefixes share origins

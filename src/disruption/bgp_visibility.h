@@ -18,8 +18,9 @@
 // that vanishes shows as a drop to zero, not as missing data.
 //
 // Memory: one 4-byte slot per (peer, prefix id) up to the peer's highest prefix id;
-// no per-/24 structures. Per bin: O(full-feed peers x prefixes) to count carriers, then
-// one sweep over the prefixes in address order.
+// no per-/24 structures. Per bin: the prefixes full-feed peers changed are recounted
+// (all prefixes, O(full-feed peers x prefixes), when the full-feed set changes), then one
+// sweep over the prefixes in address order; nothing when no route changed.
 //
 // Thread-safety: one instance per thread.
 #pragma once
@@ -46,6 +47,9 @@ struct VisibilityOptions {
   // Bins without records are reported (with the unchanged state) when the records on
   // either side are at most this far apart; a longer silence leaves a hole.
   int64_t max_fill_seconds = 1800;
+  // Memory is one slot per (peer, prefix): a stream naming more peers than this (RIPE
+  // RIS collectors have a few hundred) has the others' routes ignored and counted.
+  uint32_t max_peers = 4096;
 };
 
 struct EntityCount {
@@ -77,6 +81,7 @@ struct VisibilityStats {
   uint64_t peer_downs = 0;
   uint64_t ipv6_skipped = 0;       // IPv6 (and non-unicast) routes and withdrawals
   uint64_t short_prefixes_skipped = 0;
+  uint64_t peers_refused = 0;      // records of peers past max_peers, ignored
   uint64_t bins = 0;
   uint32_t peers = 0;
   uint32_t prefixes = 0;           // distinct IPv4 prefixes ever seen
@@ -97,7 +102,8 @@ class BgpVisibility {
   void Finish();
 
   // The events Apply() is made of, for other sources and tests. Peer ids come from
-  // Peer(); `origin` 0 means unknown.
+  // Peer() (UINT32_MAX past max_peers: the events of that peer are then ignored);
+  // `origin` 0 means unknown.
   void AdvanceTo(uint32_t timestamp);
   uint32_t Peer(const IpAddr& ip, uint32_t as);
   void BeginDump();
@@ -174,7 +180,7 @@ class BgpVisibility {
   std::vector<uint8_t> dirty_flag_;
 
   // Per-bin scratch and results.
-  std::vector<uint16_t> carriers_;
+  std::vector<uint32_t> carriers_;
   std::vector<uint32_t> candidate_;
   std::vector<int32_t> votes_;
   std::vector<uint8_t> mixed_;

@@ -284,6 +284,29 @@ TEST(BgpVisibilityTest, AddPathKeepsThePrefixWhileOnePathRemains) {
   EXPECT_THAT(visible, ElementsAre(1, 1, 0));
 }
 
+TEST(BgpVisibilityTest, PeersPastTheLimitAreIgnored) {
+  VisibilityOptions options;
+  options.max_peers = 2;
+  std::vector<uint64_t> visible;
+  BgpVisibility tracker(options, nullptr,
+                        [&](const VisibilityBin& b) { visible.push_back(b.visible_prefixes); });
+  IpAddr ip;
+  std::vector<uint32_t> peers;
+  for (uint8_t i = 1; i <= 3; ++i) {
+    ip.bytes[3] = i;
+    peers.push_back(tracker.Peer(ip, 65000));
+  }
+  EXPECT_EQ(peers[2], ~0u);
+  tracker.AdvanceTo(0);
+  tracker.Announce(peers[0], Ip(20, 0, 0, 0), 24, 0, 64500);
+  tracker.Announce(peers[2], Ip(21, 0, 0, 0), 24, 0, 64500);  // ignored
+  tracker.Withdraw(peers[2], Ip(20, 0, 0, 0), 24, 0);
+  tracker.PeerDown(peers[2]);
+  tracker.Finish();
+  EXPECT_THAT(visible, ElementsAre(1));
+  EXPECT_EQ(tracker.stats().peers_refused, 1u);
+}
+
 TEST(BgpVisibilityTest, ShortPrefixesAndIpv6AreIgnored) {
   BgpVisibility tracker({}, nullptr, nullptr);
   IpAddr ip;
