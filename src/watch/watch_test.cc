@@ -101,6 +101,20 @@ class ScriptedNetwork final : public net::Network {
   int round_ = 0;
 };
 
+Anchors TestAnchors();
+
+// Every check every round, a summary only at the end.
+WatchOptions TestOptions(int64_t rounds) {
+  WatchOptions o;
+  o.anchors = TestAnchors();
+  o.interval = 10s;
+  o.summary_every = 24h;
+  o.tls_every = 1;
+  o.download_every = 1;
+  o.rounds = rounds;
+  return o;
+}
+
 Anchors TestAnchors() {
   Anchors a;
   a.gateway = "192.168.1.1:53";
@@ -157,6 +171,14 @@ class WatcherTest : public ::testing::Test {
     ASSERT_TRUE(done);
   }
 
+  // The value of an integer field of the last entry's details (the final summary).
+  int64_t FinalSummary(std::string_view field) {
+    simdjson::dom::parser parser;
+    auto summary = *json::AsObject(parser.parse(std::get<2>(Entries().back())).value());
+    auto e = json::Field(summary, field);
+    return e ? json::AsInt(*e).value_or(-1) : -1;
+  }
+
   // (kind, state, details) of every entry.
   std::vector<std::tuple<std::string, std::string, std::string>> Entries() {
     std::vector<std::tuple<std::string, std::string, std::string>> out;
@@ -178,13 +200,7 @@ TEST_F(WatcherTest, JournalsEachChangeOfStateWithItsDetails) {
   ScriptedNetwork network({Mode::kOnline, Mode::kOnline, Mode::kOnline, Mode::kOnline,
                            Mode::kCut, Mode::kCut, Mode::kOnline, Mode::kTelegramBlocked,
                            Mode::kTelegramBlocked, Mode::kSlow, Mode::kOnline});
-  WatchOptions options;
-  options.anchors = TestAnchors();
-  options.interval = 10s;
-  options.summary_every = 24h;
-  options.tls_every = 1;
-  options.download_every = 1;
-  options.rounds = 11;
+  WatchOptions options = TestOptions(11);
   std::vector<std::string> said;
   WatchCallbacks callbacks;
   callbacks.state_changed = [&](const std::string& s) { said.push_back(s); };
@@ -215,42 +231,26 @@ TEST_F(WatcherTest, JournalsEachChangeOfStateWithItsDetails) {
 
 TEST_F(WatcherTest, DataBudgetSkipsDownloadsThenTlsAndSlowsRounds) {
   ScriptedNetwork network({});
-  WatchOptions options;
-  options.anchors = TestAnchors();
-  options.interval = 10s;
-  options.summary_every = 24h;
-  options.tls_every = 1;
-  options.download_every = 1;
+  WatchOptions options = TestOptions(6);
   options.budget_bytes = 60'000;  // the first round's download spends half of it
-  options.rounds = 6;
   Watcher watcher(options, network, *journal_, clock_, nullptr, {});
   Run(watcher);
   EXPECT_EQ(network.downloads, 1);
   EXPECT_LT(network.tls_calls, 6 * 2);
-  auto entries = Entries();
-  simdjson::dom::parser parser;
-  auto summary = *json::AsObject(parser.parse(std::get<2>(entries.back())).value());
-  EXPECT_EQ(json::AsInt(*json::Field(summary, "skipped_downloads")), 5);
-  EXPECT_GT(*json::AsInt(*json::Field(summary, "skipped_tls_rounds")), 0);
-  EXPECT_GT(*json::AsInt(*json::Field(summary, "bytes")), 32 * 1024);
-  EXPECT_EQ(json::AsInt(*json::Field(summary, "reduced_rounds")), 0);
+  EXPECT_EQ(FinalSummary("skipped_downloads"), 5);
+  EXPECT_GT(FinalSummary("skipped_tls_rounds"), 0);
+  EXPECT_GT(FinalSummary("bytes"), 32 * 1024);
+  EXPECT_EQ(FinalSummary("reduced_rounds"), 0);
 }
 
 TEST_F(WatcherTest, SpentBudgetSlowsRoundsTenfold) {
   ScriptedNetwork network({});
-  WatchOptions options;
-  options.anchors = TestAnchors();
-  options.interval = 10s;
-  options.summary_every = 24h;
+  WatchOptions options = TestOptions(3);
   options.budget_bytes = 1;
-  options.rounds = 3;
   Watcher watcher(options, network, *journal_, clock_, nullptr, {});
   const auto start = clock_.MonoNow();
   Run(watcher);
-  auto entries = Entries();
-  simdjson::dom::parser parser;
-  auto summary = *json::AsObject(parser.parse(std::get<2>(entries.back())).value());
-  EXPECT_EQ(json::AsInt(*json::Field(summary, "reduced_rounds")), 2);
+  EXPECT_EQ(FinalSummary("reduced_rounds"), 2);
   EXPECT_GE(clock_.MonoNow() - start, 110s);  // 10 s, then 10 × 10 s once the budget is spent
 }
 
