@@ -12,6 +12,7 @@
 #include "analysis/batch.h"
 #include "analysis/fingerprints.h"
 #include "apps/vigil/commands.h"
+#include "measure/test_list.h"
 #include "core/terminal.h"
 #include "store/open.h"
 #include "store/prepare.h"
@@ -28,6 +29,7 @@ struct ImportFlags {
   int jobs = 0;
   size_t batch_rows = 1000;
   int max_errors_shown = 50;
+  std::string test_lists;
 };
 
 bool IsMeasurementFile(const fs::path& p) {
@@ -146,8 +148,21 @@ int RunOoni(const ImportFlags& flags) {
   options.jobs = flags.jobs > 0 ? flags.jobs : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   options.write_json = false;
   options.keep_records = false;
-  options.prepare = [](const analysis::AnalysisRecord& r, std::string_view raw) -> Result<std::any> {
-    auto m = store::PrepareMeasurement(r, raw, {}, /*padded=*/true);
+  std::shared_ptr<const measure::CategoryIndex> categories;
+  const std::string lists =
+      flags.test_lists.empty() ? FindShipped("data/test-lists", "global.csv") : flags.test_lists;
+  if (!lists.empty()) {
+    auto index = measure::CategoryIndex::LoadDir(lists);
+    if (!index) {
+      std::fprintf(stderr, "vigil import: %s\n", index.error().ToString().c_str());
+      return 1;
+    }
+    categories = std::make_shared<const measure::CategoryIndex>(std::move(*index));
+  }
+  options.prepare = [categories](const analysis::AnalysisRecord& r, std::string_view raw) -> Result<std::any> {
+    store::PrepareOptions prepare;
+    if (categories && r.input) prepare.category_code = categories->Lookup(*r.input, r.probe_cc);
+    auto m = store::PrepareMeasurement(r, raw, prepare, /*padded=*/true);
     if (!m) return tl::unexpected(m.error());
     if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
     return std::any(std::move(*m));
@@ -200,6 +215,8 @@ void AddImportCommand(CLI::App& root) {
   ooni->add_option("--db", flags->db_url, "PostgreSQL URL (postgresql://...) instead of the SQLite store")
       ->excludes(data);
   ooni->add_option("-j,--jobs", flags->jobs, "Analysis threads (default: all cores)");
+  ooni->add_option("--test-lists", flags->test_lists,
+                   "Folder of Citizen Lab lists giving measurements their category (default: data/test-lists)");
   ooni->add_option("--batch", flags->batch_rows, "Measurements per transaction")
       ->capture_default_str()
       ->check(CLI::Range(size_t{1}, size_t{100000}));

@@ -6,7 +6,7 @@
 #include "apps/vigil/commands.h"
 #include "core/terminal.h"
 #include "probe/probe_run.h"
-#include "probe/test_list.h"
+#include "measure/test_list.h"
 
 namespace vigil::app {
 namespace {
@@ -37,10 +37,10 @@ int Run(ProbeFlags& f) {
     std::fprintf(stderr, "vigil probe run: --resume continues the planned run; do not give inputs\n");
     return 2;
   }
-  std::vector<probe::TestInput> inputs;
+  std::vector<measure::TestInput> inputs;
   for (const auto& url : f.inputs) inputs.push_back({url, ""});
   for (const auto& path : f.lists) {
-    auto list = probe::LoadTestList(path);
+    auto list = measure::LoadTestList(path);
     if (!list) {
       std::fprintf(stderr, "vigil probe run: %s\n", list.error().ToString().c_str());
       return 2;
@@ -48,14 +48,14 @@ int Run(ProbeFlags& f) {
     inputs.insert(inputs.end(), list->begin(), list->end());
   }
   if (!f.country.empty()) {
-    auto list = probe::LoadCountryTestLists(f.lists_dir, f.country);
+    auto list = measure::LoadCountryTestLists(f.lists_dir, f.country);
     if (!list) {
       std::fprintf(stderr, "vigil probe run: %s\n", list.error().ToString().c_str());
       return 2;
     }
     inputs.insert(inputs.end(), list->begin(), list->end());
   }
-  c.inputs = probe::Deduplicate(std::move(inputs));
+  c.inputs = measure::Deduplicate(std::move(inputs));
   for (const auto& t : f.tests) {
     if (t == "web_connectivity") continue;  // implied by inputs
     if (t == "platforms") {

@@ -55,6 +55,7 @@ struct ServeFlags {
   int detect_every = 300;
   std::vector<std::string> mobile_asns;
   std::string webhook_ca_file;
+  std::string test_lists;
 };
 
 // The report-id MAC key: read from `path`, or created there (32 random bytes, hex, 0600).
@@ -86,20 +87,6 @@ Result<std::string> LoadReportKey(const std::string& path) {
   return key;
 }
 
-std::string DefaultWebDir() {
-  std::vector<fs::path> candidates{"web/dist"};
-  std::error_code ec;
-  auto exe = fs::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    for (auto p = exe.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
-      candidates.push_back(p / "web" / "dist");
-    }
-  }
-  for (const auto& c : candidates) {
-    if (fs::is_regular_file(c / "index.html", ec)) return c.string();
-  }
-  return {};
-}
 
 int RunServe(const ServeFlags& f) {
   store::OpenOptions open;
@@ -130,7 +117,18 @@ int RunServe(const ServeFlags& f) {
   server::ServerOptions options;
   options.open_collector = f.open_collector;
   options.open_collector_rate = server::RateLimit{f.rate, f.burst, 100000};
-  options.web_dir = f.web_dir.empty() ? DefaultWebDir() : f.web_dir;
+  options.web_dir = f.web_dir.empty() ? FindShipped("web/dist", "index.html") : f.web_dir;
+  const std::string lists = f.test_lists.empty() ? FindShipped("data/test-lists", "global.csv") : f.test_lists;
+  if (!lists.empty()) {
+    auto index = measure::CategoryIndex::LoadDir(lists);
+    if (!index) {
+      std::fprintf(stderr, "vigil serve: %s\n", index.error().ToString().c_str());
+      return 1;
+    }
+    options.categories = std::make_shared<const measure::CategoryIndex>(std::move(*index));
+  } else {
+    spdlog::info("no test lists found: measurements get no category_code (use --test-lists DIR)");
+  }
   options.report_key = *key;
   options.public_url = f.public_url;
   // Store calls block (a submission waits for its group commit), so many workers are cheap
@@ -243,6 +241,9 @@ void AddServeCommand(CLI::App& root) {
   cmd->add_flag("--no-geo", f->no_geo, "Do not load geolocation data (no country/ASN enrichment)");
   cmd->add_option("--max-body-mb", f->max_body_mb, "Largest request body, MiB (413 above)")
       ->capture_default_str();
+  cmd->add_option("--test-lists", f->test_lists,
+                  "Folder of Citizen Lab lists (global.csv, cm.csv, ...) giving measurements their category "
+                  "(default: data/test-lists)");
   cmd->add_option("--webhook", f->webhooks,
                   "URL to POST to when a disruption starts or ends (repeatable; retried, sent once)");
   cmd->add_option("--webhook-ca-file", f->webhook_ca_file, "Extra PEM CA file trusted for webhook URLs");

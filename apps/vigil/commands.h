@@ -10,6 +10,11 @@ namespace vigil::app {
 // Exit status the chosen subcommand asks for (set by its callback).
 int& ExitCode();
 
+// Where data shipped with Vigil lives (`relative` to the working folder, or to a folder
+// above the executable, as in a build tree): the first such folder holding `marker`,
+// or "" when none does. FindShipped("web/dist", "index.html").
+std::string FindShipped(const std::string& relative, const std::string& marker);
+
 void AddAnalyzeCommand(CLI::App& root);
 void AddDetectCommand(CLI::App& root);
 void AddBgpCommand(CLI::App& root);

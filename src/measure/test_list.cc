@@ -1,9 +1,11 @@
-#include "probe/test_list.h"
+#include "measure/test_list.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <filesystem>
 #include <fstream>
+#include <system_error>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -12,7 +14,7 @@
 #include "core/failure.h"
 #include "core/url.h"
 
-namespace vigil::probe {
+namespace vigil::measure {
 
 Result<std::vector<TestInput>> LoadTestList(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,4 +86,63 @@ std::vector<TestInput> Deduplicate(std::vector<TestInput> inputs) {
   return out;
 }
 
-}  // namespace vigil::probe
+namespace {
+
+std::string HostKey(std::string_view url) {
+  auto u = ParseUrl(url);
+  if (!u || u->host.empty()) return {};
+  std::string host = u->host;
+  for (char& c : host) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (host.starts_with("www.")) host.erase(0, 4);
+  return host;
+}
+
+std::string Upper(std::string_view cc) {
+  std::string out(cc);
+  for (char& c : out) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return out.empty() ? "ZZ" : out;
+}
+
+}  // namespace
+
+Result<CategoryIndex> CategoryIndex::LoadDir(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".csv") files.push_back(it->path());
+  }
+  if (ec) return Fail(std::string(failure::kIoError), fmt::format("cannot read test lists in {}: {}", dir, ec.message()));
+  std::sort(files.begin(), files.end());
+  CategoryIndex index;
+  for (const auto& f : files) {
+    const std::string stem = f.stem().string();
+    if (stem != "global" && stem.size() != 2) continue;  // other CSV files are not test lists
+    auto list = LoadTestList(f.string());
+    if (!list) return tl::unexpected(list.error());
+    index.Add(stem == "global" ? "" : Upper(stem), *list);
+  }
+  return index;
+}
+
+void CategoryIndex::Add(std::string_view cc, const std::vector<TestInput>& inputs) {
+  const std::string key_cc = Upper(cc);
+  for (const auto& in : inputs) {
+    if (in.category_code.empty()) continue;
+    by_url_.emplace(key_cc + " " + in.url, in.category_code);
+    if (auto host = HostKey(in.url); !host.empty()) by_host_.emplace(key_cc + " " + host, in.category_code);
+  }
+}
+
+std::optional<std::string> CategoryIndex::Lookup(std::string_view url, std::string_view cc) const {
+  if (url.empty()) return std::nullopt;
+  const std::string host = HostKey(url);
+  for (const std::string& c : {Upper(cc), std::string("ZZ")}) {
+    if (auto it = by_url_.find(c + " " + std::string(url)); it != by_url_.end()) return it->second;
+    if (host.empty()) continue;
+    if (auto it = by_host_.find(c + " " + host); it != by_host_.end()) return it->second;
+  }
+  return std::nullopt;
+}
+
+}  // namespace vigil::measure

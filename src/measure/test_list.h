@@ -5,13 +5,15 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "core/result.h"
 
-namespace vigil::probe {
+namespace vigil::measure {
 
 struct TestInput {
   std::string url;
@@ -29,4 +31,28 @@ Result<std::vector<TestInput>> LoadCountryTestLists(const std::string& dir, std:
 // Keeps the first occurrence of each URL.
 std::vector<TestInput> Deduplicate(std::vector<TestInput> inputs);
 
-}  // namespace vigil::probe
+// The Citizen Lab category of a measured URL, as OONI's pipeline gives measurements their
+// category_code: the entry for the URL in the list of the measurement's country, else in
+// the global list. URLs match exactly, then by host (lower case, without a leading
+// "www."), so http:// and https:// forms of one site share its category.
+//
+// Thread-safety: immutable after loading; Lookup may be called from many threads.
+class CategoryIndex {
+ public:
+  CategoryIndex() = default;
+  // Every <dir>/*.csv: global.csv is the fallback, <cc>.csv the list of that country.
+  // io_error when the folder cannot be read, parse_error (naming file and line) for a
+  // malformed list.
+  static Result<CategoryIndex> LoadDir(const std::string& dir);
+  // Adds a list; `cc` is the upper-case country, or "" for the global list.
+  void Add(std::string_view cc, const std::vector<TestInput>& inputs);
+
+  std::optional<std::string> Lookup(std::string_view url, std::string_view cc) const;
+  std::size_t size() const { return by_url_.size(); }
+
+ private:
+  std::unordered_map<std::string, std::string> by_url_;   // "CC url" ("ZZ" for global) -> category
+  std::unordered_map<std::string, std::string> by_host_;  // "CC host" -> category
+};
+
+}  // namespace vigil::measure

@@ -1,11 +1,12 @@
-#include "probe/test_list.h"
+#include "measure/test_list.h"
 
-#include <gtest/gtest.h>
-
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
-namespace vigil::probe {
+#include <gtest/gtest.h>
+
+namespace vigil::measure {
 namespace {
 
 std::string Source() {
@@ -43,5 +44,29 @@ TEST(TestList, DeduplicateKeepsFirstOccurrence) {
   EXPECT_EQ(d[0].category_code, "X");
 }
 
+TEST(CategoryIndex, CountryListFirstThenGlobalByUrlThenHost) {
+  CategoryIndex index;
+  index.Add("", {{"https://www.facebook.com/", "GRP"}, {"http://www.camer.be/", "NEWS"}});
+  index.Add("cm", {{"http://www.camer.be/", "POLR"}});
+  EXPECT_EQ(index.Lookup("http://www.camer.be/", "CM"), "POLR");   // the country's list wins
+  EXPECT_EQ(index.Lookup("http://www.camer.be/", "UG"), "NEWS");   // else the global one
+  EXPECT_EQ(index.Lookup("https://camer.be/news/1", "UG"), "NEWS");  // same host, other URL
+  EXPECT_EQ(index.Lookup("https://www.facebook.com/", ""), "GRP");
+  EXPECT_EQ(index.Lookup("https://example.org/", "CM"), std::nullopt);
+  EXPECT_EQ(index.Lookup("", "CM"), std::nullopt);
+}
+
+TEST(CategoryIndex, LoadsTheShippedLists) {
+  const char* src = std::getenv("VIGIL_SOURCE_DIR");
+  if (src == nullptr) GTEST_SKIP() << "VIGIL_SOURCE_DIR is not set (run through ctest)";
+  auto index = CategoryIndex::LoadDir(std::string(src) + "/data/test-lists");
+  ASSERT_TRUE(index) << index.error().ToString();
+  EXPECT_GT(index->size(), 100u);
+  EXPECT_EQ(index->Lookup("http://www.camer.be/", "CM"), "NEWS");
+  auto missing = CategoryIndex::LoadDir("/nonexistent-vigil-lists");
+  ASSERT_FALSE(missing);
+  EXPECT_EQ(missing.error().failure, "io_error");
+}
+
 }  // namespace
-}  // namespace vigil::probe
+}  // namespace vigil::measure

@@ -14,13 +14,13 @@
 #include <vector>
 
 #include "core/result.h"
-#include "probe/test_list.h"
+#include "measure/test_list.h"
 #include "probe/uploader.h"
 
 namespace vigil::probe {
 
 struct ProbeRunConfig {
-  std::vector<TestInput> inputs;            // web_connectivity inputs
+  std::vector<measure::TestInput> inputs;            // web_connectivity inputs
   std::vector<std::string> platform_tests;  // whatsapp, telegram, signal, facebook_messenger
   // Continue the newest unfinished run instead; its saved helper URL, probe_cc and probe_asn
   // apply unless given here.

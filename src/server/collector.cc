@@ -46,9 +46,11 @@ std::string JsonObject1(std::string_view key, std::string_view value) {
 }  // namespace
 
 Collector::Collector(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
-                     std::string report_key, Metrics& metrics, std::string backend_version)
+                     std::string report_key, Metrics& metrics, std::string backend_version,
+                     std::shared_ptr<const measure::CategoryIndex> categories)
     : clock_(clock),
       geo_(geo),
+      categories_(std::move(categories)),
       report_key_(std::move(report_key)),
       metrics_(metrics),
       backend_version_(std::move(backend_version)),
@@ -220,6 +222,7 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   if (record->report_id.empty()) record->report_id = std::string(report_id);
   store::PrepareOptions options;
   options.received_at = clock_.WallNow();
+  if (categories_ && record->input) options.category_code = categories_->Lookup(*record->input, record->probe_cc);
   auto row = store::PrepareMeasurement(*record, raw, options, /*padded=*/true);
   if (!row) return Reject(400, "malformed_measurement", "content: " + row.error().ToString());
   if (auto valid = store::ValidateMeasurement(*row); !valid) {

@@ -35,6 +35,7 @@
 #include "analysis/analyzer.h"
 #include "core/clock.h"
 #include "geo/geo_db.h"
+#include "measure/test_list.h"
 #include "net/http_server.h"
 #include "server/group_commit.h"
 #include "server/metrics.h"
@@ -52,8 +53,10 @@ class Collector {
  public:
   // `geo` may be null (no enrichment from addresses). `report_key` is the MAC key of
   // report ids (any bytes, at least 16).
+  // `categories` (may be null) gives measurements their Citizen Lab category_code.
   Collector(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
-            std::string report_key, Metrics& metrics, std::string backend_version);
+            std::string report_key, Metrics& metrics, std::string backend_version,
+            std::shared_ptr<const measure::CategoryIndex> categories = nullptr);
   ~Collector();
 
   net::HttpServerResponse OpenReport(std::string_view body);
@@ -73,6 +76,7 @@ class Collector {
 
   const Clock& clock_;
   const geo::GeoDb* geo_;
+  std::shared_ptr<const measure::CategoryIndex> categories_;
   std::string report_key_;
   Metrics& metrics_;
   std::string backend_version_;

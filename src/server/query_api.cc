@@ -1,5 +1,6 @@
 #include "server/query_api.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 
@@ -177,6 +178,11 @@ Result<store::MeasurementFilter> ParseFilter(const QueryParams& q, bool with_pag
     std::string d = *v;
     for (char& c : d) c = (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
     f.domain = d;
+  }
+  if (auto* v = Get(q, "category_code")) {
+    const bool ok = v->size() <= 16 && std::all_of(v->begin(), v->end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (!ok) return Bad("category_code", "must be a Citizen Lab category code such as NEWS or HUMR");
+    f.category_code = *v;
   }
   if (auto* v = Get(q, "input")) {
     if (v->size() > 4096) return Bad("input", "too long (4096 bytes at most)");

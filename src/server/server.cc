@@ -143,7 +143,7 @@ Server::Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
     : store_(store),
       clock_(clock),
       options_(std::move(options)),
-      collector_(store, clock, geo, options_.report_key, metrics_, options_.version),
+      collector_(store, clock, geo, options_.report_key, metrics_, options_.version, options_.categories),
       limiter_(clock, options_.open_collector_rate),
       disruption_(store, clock),
       pool_(std::max<std::size_t>(1, options_.worker_threads)) {}

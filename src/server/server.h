@@ -49,6 +49,8 @@ struct ServerOptions {
   std::string public_url;    // "https://vigil.example.org"; "" = from the Host header
   std::size_t worker_threads = 4;
   std::string version = "0.0.0";
+  // Citizen Lab lists giving measurements their category_code; null for none.
+  std::shared_ptr<const measure::CategoryIndex> categories;
 };
 
 struct RouteInfo {

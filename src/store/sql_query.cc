@@ -78,6 +78,7 @@ void AppendWhere(const MeasurementFilter& f, Dialect d, Query& q) {
   if (f.probe_asn) terms.push_back("probe_asn = " + AddParam(q, d, int64_t{*f.probe_asn}));
   text_eq("test_name", f.test_name);
   text_eq("domain", f.domain);
+  text_eq("category_code", f.category_code);
   text_eq("input", f.input);
   if (f.since) terms.push_back("measurement_start_time >= " + TimeParam(q, d, *f.since));
   if (f.until) terms.push_back("measurement_start_time < " + TimeParam(q, d, *f.until));

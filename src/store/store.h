@@ -72,6 +72,7 @@ struct MeasurementFilter {
   std::optional<uint32_t> probe_asn;
   std::optional<std::string> test_name;
   std::optional<std::string> domain;
+  std::optional<std::string> category_code;  // Citizen Lab category ("NEWS")
   std::optional<std::string> input;
   std::optional<Seconds> since;
   std::optional<Seconds> until;

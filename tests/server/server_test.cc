@@ -210,6 +210,34 @@ TEST_F(ServerTest, HealthAndOpenApiCoverEveryRoute) {
   }
 }
 
+TEST_F(ServerTest, CollectorGivesMeasurementsTheirCitizenLabCategory) {
+  TearDown();
+  auto index = measure::CategoryIndex::LoadDir(std::string(VIGIL_SOURCE_DIR) + "/data/test-lists");
+  ASSERT_TRUE(index) << index.error().ToString();
+  ServerOptions options;
+  options.categories = std::make_shared<const measure::CategoryIndex>(std::move(*index));
+  Start(options);
+  const std::string token = TokenFor("probe1", "probe");
+  const std::string report = OpenReport(token);
+  for (const auto& m : SampleLines()) {
+    ASSERT_EQ(Http(port_, "POST", "/report/" + report, Submission(m), {"Authorization: Bearer " + token}).status, 200);
+  }
+  auto agg = Http(port_, "GET", "/api/v1/aggregation?axis_x=category_code&format=CSV");
+  ASSERT_EQ(agg.status, 200) << agg.body;
+  // Sample inputs found in the shipped global list (e.g. hosting services) carry its category.
+  EXPECT_NE(agg.body.find("\r\nHOST,"), std::string::npos) << agg.body;
+  EXPECT_NE(agg.body.find("\r\nNEWS,"), std::string::npos) << agg.body;
+  auto list = Http(port_, "GET", "/api/v1/measurements?limit=100");
+  EXPECT_NE(list.body.find(R"("category_code":"HOST")"), std::string::npos);
+  // OONI's category_code filter, on the list and on the aggregation (rollup or not).
+  auto hosts = Http(port_, "GET", "/api/v1/measurements?category_code=HOST&limit=100");
+  ASSERT_EQ(hosts.status, 200);
+  EXPECT_NE(hosts.body.find(R"("count":9)"), std::string::npos) << hosts.body.substr(0, 300);
+  auto hosts_agg = Http(port_, "GET", "/api/v1/aggregation?category_code=HOST");
+  EXPECT_NE(hosts_agg.body.find(R"("measurement_count":9)"), std::string::npos) << hosts_agg.body;
+  EXPECT_EQ(Http(port_, "GET", "/api/v1/measurements?category_code=news;drop").status, 400);
+}
+
 TEST_F(ServerTest, CollectorRoundTripWithRealMeasurements) {
   const std::string token = TokenFor("probe1", "probe");
   const auto samples = SampleLines();
