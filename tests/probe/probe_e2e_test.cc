@@ -289,6 +289,12 @@ TEST(ProbeE2E, ResumesAfterSigkillWithEveryUrlExactlyOnce) {
     auto latest = (*o)->LatestUnfinishedRun();
     planned = planned || (latest && latest->has_value()) || finished;
   }
+  if (!planned) {
+    // Every kill landed before the run was even planned (a slow, loaded machine): the
+    // kills proved nothing was half-written; now run it through.
+    std::vector<std::string> args(first.begin() + 1, first.end());
+    ASSERT_EQ(RunVigil(args), 0);
+  }
   bool unfinished = false;
   {
     auto o = probe::Outbox::Open(outbox);
