@@ -328,6 +328,15 @@ try {
     await ready(page, "explorer");
     assert((await page.inputValue("#f-domain")) === blockedDomain, "filter restored from the URL");
   });
+  await check("filters: explorer by Citizen Lab category", async () => {
+    const api = await (await fetch(`${origin}/api/v1/measurements?category_code=HOST&limit=1`)).json();
+    assert(api.metadata.count > 0, "the test store has HOST measurements (categories given on import)");
+    await page.goto(`${origin}/explorer?lang=en&category=HOST`);
+    await ready(page, "explorer");
+    assert((await page.inputValue("#f-category")) === "HOST", "category select restored from the URL");
+    const rows = await page.locator("#results tbody tr").count();
+    assert(rows === Math.min(api.metadata.count, 50), `${rows} rows for ${api.metadata.count} HOST measurements`);
+  });
   await check("language switch keeps the page and its filters", async () => {
     await page.goto(`${origin}/country/IT?lang=en&since=2024-01-01`);
     await ready(page, "country");

@@ -1,4 +1,4 @@
-import { measurements, type Params } from "../lib/api";
+import { aggregation, measurements, type Params } from "../lib/api";
 import { h, section } from "../lib/dom";
 import { filterForm } from "../lib/filters";
 import { fmtNum, t } from "../lib/i18n";
@@ -8,7 +8,7 @@ import { explorerHref, type Route } from "../lib/router";
 import { nextDay } from "../lib/verdict";
 
 const PAGE = 50;
-const FIELDS = ["probe_cc", "probe_asn", "test_name", "domain", "verdict", "since", "until"] as const;
+const FIELDS = ["probe_cc", "probe_asn", "test_name", "domain", "category", "verdict", "since", "until"] as const;
 const TESTS = ["web_connectivity", "whatsapp", "telegram", "signal", "facebook_messenger", "tor", "psiphon", "dnscheck", "urlgetter", "sni_blocking", "stun_reachability", "ndt", "dash"];
 
 export async function render(root: HTMLElement, route: Route, signal: AbortSignal): Promise<void> {
@@ -25,6 +25,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
     probe_asn: values.probe_asn,
     test_name: values.test_name,
     domain: values.domain,
+    category_code: values.category,
     since: values.since,
     until: values.until ? nextDay(values.until) : undefined,
     limit: PAGE,
@@ -39,6 +40,9 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
     p.failure = false;
   }
 
+  // The categories the store knows (Citizen Lab codes given on receipt or import).
+  const cats = await aggregation({ axis_x: "category_code" }, signal).catch(() => []);
+  const catCodes = cats.map((r) => String(r.category_code ?? "")).filter(Boolean).sort();
   root.append(h("h1", {}, t("explorer.title")));
   root.append(
     filterForm(
@@ -47,6 +51,7 @@ export async function render(root: HTMLElement, route: Route, signal: AbortSigna
         { name: "probe_asn", label: t("common.network"), type: "text", placeholder: t("explorer.asnHint") },
         { name: "test_name", label: t("common.test"), type: "select", options: [["", t("common.any")], ...TESTS.map((x) => [x, x] as [string, string])] },
         { name: "domain", label: t("common.domain"), type: "text" },
+        { name: "category", label: t("common.category"), type: "select", options: [["", t("common.allCategories")], ...catCodes.map((c) => [c, c] as [string, string])] },
         {
           name: "verdict",
           label: t("common.verdict"),
