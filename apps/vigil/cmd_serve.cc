@@ -131,9 +131,10 @@ int RunServe(const ServeFlags& f) {
   }
   options.report_key = *key;
   options.public_url = f.public_url;
-  // Store calls block (a submission waits for its group commit), so many workers are cheap
-  // and let concurrent submissions share a commit.
+  // Queries and account lookups block on the store, so many workers are cheap; collector
+  // submissions have their own pool, one thread per core (see server.h).
   options.worker_threads = static_cast<std::size_t>(f.workers > 0 ? f.workers : std::max(64, 8 * threads));
+  options.submit_threads = static_cast<std::size_t>(threads);
   options.version = VIGIL_VERSION;
   auto server = server::Server::Create(**st, RealClock::Instance(), geo.get(), options);
   if (!server) {
@@ -233,7 +234,9 @@ void AddServeCommand(CLI::App& root) {
   cmd->add_option("--burst", f->burst, "Open collector: burst per address")->capture_default_str();
   cmd->add_option("--web", f->web_dir, "Folder of the dashboard to serve at / (default: web/dist when built)");
   cmd->add_option("--threads", f->threads, "I/O threads (default: one per core)");
-  cmd->add_option("--workers", f->workers, "Store worker threads (default: 8 per I/O thread, at least 64)");
+  cmd->add_option("--workers", f->workers,
+                  "Threads for routes that block on the store (default: 8 per I/O thread, at least 64); "
+                  "collector submissions use one thread per I/O thread");
   cmd->add_option("--report-key", f->report_key_file,
                   "File with the report-id key (default DATA/report.key; nodes sharing a database share it)");
   cmd->add_option("--public-url", f->public_url, "Base URL in next_url/measurement_url (default: from Host)");

@@ -1,5 +1,11 @@
 #include "server/collector.h"
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -14,6 +20,7 @@ namespace vigil::server {
 namespace {
 
 namespace od = simdjson::ondemand;
+namespace asio = boost::asio;
 
 constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -156,6 +163,43 @@ net::HttpServerResponse Collector::OpenReport(std::string_view body) {
 
 net::HttpServerResponse Collector::Submit(std::string_view report_id, std::string_view body,
                                           std::string_view client_address) {
+  auto prepared = Prepare(report_id, body, client_address);
+  if (auto* rejected = std::get_if<net::HttpServerResponse>(&prepared)) return std::move(*rejected);
+  return Answer(writer_.Insert(std::move(std::get<store::StoredMeasurement>(prepared))));
+}
+
+asio::awaitable<net::HttpServerResponse> Collector::CommitAsync(store::StoredMeasurement row) {
+  using Outcome = Result<store::InsertOutcome>;
+  auto outcome = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Outcome)>(
+      [this](auto handler, store::StoredMeasurement m) {
+        // The writer calls back on its own thread: hand the result to the awaiting
+        // coroutine's executor. The handler is move-only; GroupCommit::Done is copyable.
+        // The executor is held as outstanding work until then, so that joining the
+        // server's pool waits for submissions still being committed.
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto ex = asio::prefer(asio::get_associated_executor(*h), asio::execution::outstanding_work.tracked);
+        writer_.InsertAsync(std::move(m), [h, ex](Outcome r) {
+          asio::post(ex, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
+        });
+      },
+      asio::use_awaitable, std::move(row));
+  co_return Answer(outcome);
+}
+
+net::HttpServerResponse Collector::Answer(const Result<store::InsertOutcome>& outcome) {
+  if (!outcome) {
+    spdlog::error("collector: storing a measurement failed: {}", outcome.error().ToString());
+    return Reject(503, "store_error", "the measurement could not be stored; retry later");
+  }
+  metrics_.RecordStored(outcome->inserted);
+  net::HttpServerResponse r;
+  r.body = JsonObject1("measurement_uid", outcome->measurement_uid);
+  return r;
+}
+
+std::variant<net::HttpServerResponse, store::StoredMeasurement> Collector::Prepare(std::string_view report_id,
+                                                                                std::string_view body,
+                                                                                std::string_view client_address) {
   auto report = VerifyReportId(report_id);
   if (!report) return Reject(404, "unknown_report", "unknown report_id");
 
@@ -228,15 +272,7 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   if (auto valid = store::ValidateMeasurement(*row); !valid) {
     return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
   }
-  auto outcome = writer_.Insert(std::move(*row));
-  if (!outcome) {
-    spdlog::error("collector: storing a measurement failed: {}", outcome.error().ToString());
-    return Reject(503, "store_error", "the measurement could not be stored; retry later");
-  }
-  metrics_.RecordStored(outcome->inserted);
-  net::HttpServerResponse r;
-  r.body = JsonObject1("measurement_uid", outcome->measurement_uid);
-  return r;
+  return std::move(*row);
 }
 
 net::HttpServerResponse Collector::Close(std::string_view report_id) {

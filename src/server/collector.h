@@ -30,7 +30,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
+
+#include <boost/asio/awaitable.hpp>
 
 #include "analysis/analyzer.h"
 #include "core/clock.h"
@@ -62,6 +65,14 @@ class Collector {
   net::HttpServerResponse OpenReport(std::string_view body);
   net::HttpServerResponse Submit(std::string_view report_id, std::string_view body,
                                  std::string_view client_address);
+  // Submit in two steps, so the HTTP worker need not wait for the commit: Prepare
+  // validates, analyses and builds the row (or the rejection to send), CommitAsync
+  // stores it and gives the answer once it is durable (resuming on the awaiting
+  // coroutine's executor).
+  std::variant<net::HttpServerResponse, store::StoredMeasurement> Prepare(std::string_view report_id,
+                                                                         std::string_view body,
+                                                                         std::string_view client_address);
+  boost::asio::awaitable<net::HttpServerResponse> CommitAsync(store::StoredMeasurement row);
   net::HttpServerResponse Close(std::string_view report_id);
 
   // The report's parts, or nullopt when the id is malformed or its MAC does not verify.
@@ -73,6 +84,7 @@ class Collector {
   std::unique_ptr<analysis::Analyzer> TakeAnalyzer();
   void ReturnAnalyzer(std::unique_ptr<analysis::Analyzer> a);
   net::HttpServerResponse Reject(int status, std::string_view reason, std::string_view message);
+  net::HttpServerResponse Answer(const Result<store::InsertOutcome>& outcome);
 
   const Clock& clock_;
   const geo::GeoDb* geo_;

@@ -1,5 +1,6 @@
 #include "server/group_commit.h"
 
+#include <future>
 #include <vector>
 
 namespace vigil::server {
@@ -17,19 +18,26 @@ GroupCommit::~GroupCommit() {
 }
 
 Result<store::InsertOutcome> GroupCommit::Insert(store::StoredMeasurement m) {
-  Pending p{std::move(m), {}};
-  auto done = p.done.get_future();
+  std::promise<Result<store::InsertOutcome>> promise;
+  auto future = promise.get_future();
+  InsertAsync(std::move(m), [&promise](Result<store::InsertOutcome> r) { promise.set_value(std::move(r)); });
+  return future.get();
+}
+
+void GroupCommit::InsertAsync(store::StoredMeasurement m, Done done) {
   {
     std::lock_guard lock(mu_);
-    if (stop_) return Fail("unavailable", "the server is stopping");
-    queue_.push_back(&p);
+    if (!stop_) {
+      queue_.push_back(Pending{std::move(m), std::move(done)});
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
-  return done.get();
+  done(Fail("unavailable", "the server is stopping"));
 }
 
 void GroupCommit::Run() {
-  std::vector<Pending*> batch;
+  std::vector<Pending> batch;
   std::vector<store::StoredMeasurement> rows;
   while (true) {
     {
@@ -37,21 +45,21 @@ void GroupCommit::Run() {
       cv_.wait(lock, [this] { return stop_ || !queue_.empty(); });
       if (queue_.empty()) return;  // stopping, nothing left
       while (!queue_.empty() && batch.size() < max_batch_) {
-        batch.push_back(queue_.front());
+        batch.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
     }
     rows.clear();
-    for (Pending* p : batch) rows.push_back(std::move(p->row));
+    for (Pending& p : batch) rows.push_back(std::move(p.row));
     auto outcomes = store_.InsertBatch(rows);
     if (outcomes && outcomes->size() == batch.size()) {
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value((*outcomes)[i]);
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done((*outcomes)[i]);
     } else if (batch.size() == 1) {
-      batch[0]->done.set_value(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
-                                        : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));
+      batch[0].done(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
+                             : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));
     } else {
       // Nothing of the batch was stored: each row on its own.
-      for (size_t i = 0; i < batch.size(); ++i) batch[i]->done.set_value(store_.Insert(rows[i]));
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(store_.Insert(rows[i]));
     }
     batch.clear();
   }

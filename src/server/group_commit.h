@@ -1,5 +1,6 @@
 // GroupCommit: the collector's writer. Each caller hands over one prepared measurement and
-// blocks until it is committed; one writer thread stores whatever has queued up meanwhile
+// blocks until it is committed (Insert), or is called back once it is (InsertAsync, so an
+// HTTP worker need not wait); one writer thread stores whatever has queued up meanwhile
 // in a single Store::InsertBatch transaction. With SQLite's synchronous=FULL a commit costs
 // one fsync, so concurrent submissions share it instead of queueing behind one fsync each;
 // every caller still returns only after its row is durable.
@@ -14,7 +15,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
-#include <future>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -30,13 +31,19 @@ class GroupCommit {
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
 
+  using Done = std::function<void(Result<store::InsertOutcome>)>;
+
   // Stores `m` (idempotently, see store.h) and returns once it is committed.
   Result<store::InsertOutcome> Insert(store::StoredMeasurement m);
+  // The same without waiting: `done` runs on the writer thread once `m` is committed (or
+  // failed); it must be quick (post the rest elsewhere). When stopping, it runs at once
+  // with an "unavailable" error.
+  void InsertAsync(store::StoredMeasurement m, Done done);
 
  private:
   struct Pending {
     store::StoredMeasurement row;
-    std::promise<Result<store::InsertOutcome>> done;
+    Done done;
   };
   void Run();
 
@@ -44,7 +51,7 @@ class GroupCommit {
   const std::size_t max_batch_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<Pending*> queue_;
+  std::deque<Pending> queue_;
   bool stop_ = false;
   std::thread writer_;
 };

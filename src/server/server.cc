@@ -109,6 +109,12 @@ HttpServerResponse StoreError(const Error& e) {
   return net::JsonError(503, "the store is unavailable; retry later");
 }
 
+// POST /report/{report_id} (not /report, nor .../close).
+bool IsSubmission(const HttpServerRequest& r) {
+  const std::string_view p = r.Path();
+  return r.method == "POST" && p.starts_with("/report/") && p.find('/', 8) == std::string_view::npos;
+}
+
 double Since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -146,26 +152,38 @@ Server::Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
       collector_(store, clock, geo, options_.report_key, metrics_, options_.version, options_.categories),
       limiter_(clock, options_.open_collector_rate),
       disruption_(store, clock),
-      pool_(std::max<std::size_t>(1, options_.worker_threads)) {}
+      pool_(std::max<std::size_t>(1, options_.worker_threads)),
+      submit_pool_(std::max<std::size_t>(1, options_.submit_threads)) {}
 
 Server::~Server() { Shutdown(); }
 
 void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
+  submit_pool_.join();
   pool_.join();
 }
 
 asio::awaitable<HttpServerResponse> Server::OnPool(const HttpServerRequest* request,
                                                    std::string* route) {
-  co_return Dispatch(*request, *route);
+  const auto start = std::chrono::steady_clock::now();
+  std::optional<store::StoredMeasurement> deferred;
+  HttpServerResponse r = Dispatch(*request, *route, &deferred);
+  if (deferred) {
+    // The commit is awaited without holding this worker: concurrent submissions share
+    // the group commit while the pool serves other requests.
+    r = co_await collector_.CommitAsync(std::move(*deferred));
+    metrics_.RecordRequest(*route, request->method, r.status, std::chrono::steady_clock::now() - start);
+  }
+  co_return r;
 }
 
 asio::awaitable<HttpServerResponse> Server::Handle(const HttpServerRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string route;
   HttpServerResponse r =
-      co_await asio::co_spawn(pool_, OnPool(&request, &route), asio::use_awaitable);
+      co_await asio::co_spawn(IsSubmission(request) ? submit_pool_ : pool_, OnPool(&request, &route),
+                              asio::use_awaitable);
   const auto elapsed = std::chrono::steady_clock::now() - start;
   spdlog::info("{} {} {} {}B {:.2f}ms {}", request.method, request.Path(), r.status, r.body.size(),
                std::chrono::duration<double, std::milli>(elapsed).count(), request.remote);
@@ -224,7 +242,8 @@ std::string Server::BaseUrl(const HttpServerRequest& request) const {
   return fmt::format("http://{}", host && !host->empty() ? *host : "localhost");
 }
 
-HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::string& route_name) {
+HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::string& route_name,
+                                    std::optional<store::StoredMeasurement>* deferred) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = request.Path();
   const Route* route = nullptr;
@@ -278,8 +297,13 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
       switch (route->id) {
         case RouteId::kOpenReport:
           return collector_.OpenReport(request.body);
-        case RouteId::kSubmit:
-          return collector_.Submit(params.at(0), request.body, ClientAddress(request.remote));
+        case RouteId::kSubmit: {
+          if (!deferred) return collector_.Submit(params.at(0), request.body, ClientAddress(request.remote));
+          auto prepared = collector_.Prepare(params.at(0), request.body, ClientAddress(request.remote));
+          if (auto* rejected = std::get_if<HttpServerResponse>(&prepared)) return std::move(*rejected);
+          *deferred = std::move(std::get<store::StoredMeasurement>(prepared));
+          return HttpServerResponse{};  // the answer comes from the commit
+        }
         case RouteId::kCloseReport:
           return collector_.Close(params.at(0));
         case RouteId::kPostSignals:
@@ -324,8 +348,10 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
     }();
   }
   if (request.method == "HEAD") response.body.clear();
-  metrics_.RecordRequest(route_name, request.method, response.status,
-                         std::chrono::steady_clock::now() - start);
+  if (!(deferred && *deferred)) {
+    metrics_.RecordRequest(route_name, request.method, response.status,
+                           std::chrono::steady_clock::now() - start);
+  }
   return response;
 }
 

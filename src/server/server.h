@@ -11,7 +11,11 @@
 // with ServerOptions::open_collector, then rate-limited per client address (429).
 //
 // Handle() is the HttpServer handler: it moves each request to a private thread pool
-// (store calls block), answers, records metrics and logs one line per request.
+// (store calls block), answers, records metrics and logs one line per request. Collector
+// submissions go to a second, small pool: their work is CPU (parse, analyse, compress) and
+// their commit is awaited without holding a thread (GroupCommit shares one commit between
+// concurrent submissions), so a pool the size of the cores serves them with the fewest
+// context switches, while slow queries cannot delay them.
 //
 // Thread-safety: Handle()/HandleBlocking() may run concurrently. Store, Clock and GeoDb
 // must outlive the Server; Shutdown() (or the destructor) waits for the pool.
@@ -47,7 +51,8 @@ struct ServerOptions {
   std::string web_dir;       // "" = no static files
   std::string report_key;    // MAC key of report ids (see collector.h); required
   std::string public_url;    // "https://vigil.example.org"; "" = from the Host header
-  std::size_t worker_threads = 4;
+  std::size_t worker_threads = 4;   // for routes that block on the store
+  std::size_t submit_threads = 2;   // collector submissions: CPU only, commits are awaited
   std::string version = "0.0.0";
   // Citizen Lab lists giving measurements their category_code; null for none.
   std::shared_ptr<const measure::CategoryIndex> categories;
@@ -87,7 +92,10 @@ class Server {
   Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo, ServerOptions options);
   boost::asio::awaitable<net::HttpServerResponse> OnPool(const net::HttpServerRequest* request,
                                                          std::string* route);
-  net::HttpServerResponse Dispatch(const net::HttpServerRequest& request, std::string& route);
+  // With `deferred` (the asynchronous path), a valid submission is not stored here: its
+  // row is left in *deferred for the caller to commit (and to record in the metrics).
+  net::HttpServerResponse Dispatch(const net::HttpServerRequest& request, std::string& route,
+                                   std::optional<store::StoredMeasurement>* deferred = nullptr);
   Result<Principal> Authenticate(const net::HttpServerRequest& request);
   std::string BaseUrl(const net::HttpServerRequest& request) const;
 
@@ -108,6 +116,7 @@ class Server {
   DisruptionApi disruption_;
   std::optional<StaticFiles> static_files_;
   boost::asio::thread_pool pool_;
+  boost::asio::thread_pool submit_pool_;
   bool shut_down_ = false;
 };
 
