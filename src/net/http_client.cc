@@ -7,7 +7,6 @@
 
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
-#include <boost/beast/http/basic_parser.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/url.hpp>
@@ -15,6 +14,7 @@
 #include "core/failure.h"
 #include "net/address.h"
 #include "net/failure_map.h"
+#include "net/http_response_parser.h"
 #include "net/io_util.h"
 #include "net/tcp_connect.h"
 
@@ -26,6 +26,7 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using asio::experimental::awaitable_operators::operator||;
 using internal::CloseAt;
+using internal::ResponseParser;
 using internal::kNoThrow;
 using internal::SteadyNow;
 using internal::SteadyTime;
@@ -33,52 +34,6 @@ using internal::SteadyTime;
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr std::size_t kMaxNetworkEvents = 4096;
 
-// A response parser keeping headers in wire order with duplicates, and at most max_body body
-// bytes (noting that more arrived).
-class ResponseParser final : public http::basic_parser<false> {
- public:
-  explicit ResponseParser(std::size_t max_body) : max_body_(max_body) {}
-
-  int code = 0;
-  HeadersList headers;
-  Bytes body;
-  std::size_t body_bytes_seen = 0;
-  bool truncated = false;
-
- private:
-  void on_request_impl(http::verb, beast::string_view, beast::string_view, int,
-                       beast::error_code&) override {}
-  void on_response_impl(int status, beast::string_view, int, beast::error_code&) override {
-    code = status;
-  }
-  void on_field_impl(http::field, beast::string_view name, beast::string_view value,
-                     beast::error_code&) override {
-    headers.emplace_back(std::string(name), std::string(value));
-  }
-  void on_header_impl(beast::error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, beast::error_code&) override {}
-  std::size_t on_body_impl(beast::string_view data, beast::error_code&) override {
-    Append(data);
-    return data.size();
-  }
-  void on_chunk_header_impl(std::uint64_t, beast::string_view, beast::error_code&) override {}
-  std::size_t on_chunk_body_impl(std::uint64_t, beast::string_view data,
-                                 beast::error_code&) override {
-    Append(data);
-    return data.size();
-  }
-  void on_finish_impl(beast::error_code&) override {}
-
-  void Append(beast::string_view data) {
-    body_bytes_seen += data.size();
-    const std::size_t room = max_body_ - body.size();
-    const std::size_t take = std::min(room, data.size());
-    body.insert(body.end(), data.data(), data.data() + take);
-    if (data.size() > room) truncated = true;
-  }
-
-  std::size_t max_body_;
-};
 
 std::string StripCrLf(std::string text) {
   std::erase_if(text, [](char c) { return c == '\r' || c == '\n'; });
