@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#ifdef VIGIL_HAVE_HYPERSCAN
+#include <hs/hs.h>
+#endif
+
 namespace vigil::analysis {
 
 LiteralSet::LiteralSet(std::vector<std::string> patterns)
@@ -57,6 +61,75 @@ LiteralSet::LiteralSet(std::vector<std::string> patterns)
     bitmap8_[h >> 6] |= uint64_t{1} << (h & 63);
     long_prefix_[w].push_back(id);
   }
+#ifdef VIGIL_HAVE_HYPERSCAN
+  // Every non-empty pattern, as a literal reported once per scan.
+  std::vector<const char*> exprs;
+  std::vector<size_t> lens;
+  std::vector<unsigned> flags, ids;
+  for (uint32_t id = 0; id < patterns_.size(); ++id) {
+    if (patterns_[id].empty()) continue;
+    exprs.push_back(patterns_[id].data());
+    lens.push_back(patterns_[id].size());
+    flags.push_back(HS_FLAG_SINGLEMATCH);
+    ids.push_back(id);
+  }
+  hs_database_t* db = nullptr;
+  hs_compile_error_t* err = nullptr;
+  if (!exprs.empty() &&
+      hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
+                           HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS) {
+    hs_db_ = db;
+  } else if (err != nullptr) {
+    hs_free_compile_error(err);  // the portable engine takes over
+  }
+#endif
+}
+
+LiteralSet::~LiteralSet() {
+#ifdef VIGIL_HAVE_HYPERSCAN
+  if (hs_db_ != nullptr) hs_free_database(static_cast<hs_database_t*>(hs_db_));
+#endif
+}
+
+bool LiteralSet::ScanHyperscan(std::string_view text, std::vector<uint8_t>& seen,
+                               std::vector<uint32_t>& found) const {
+#ifdef VIGIL_HAVE_HYPERSCAN
+  // One scratch per thread, grown to fit every database this thread has scanned with.
+  struct Scratch {
+    hs_scratch_t* s = nullptr;
+    std::vector<const void*> fitted;
+    ~Scratch() {
+      if (s != nullptr) hs_free_scratch(s);
+    }
+  };
+  thread_local Scratch scratch;
+  auto* db = static_cast<hs_database_t*>(hs_db_);
+  if (std::find(scratch.fitted.begin(), scratch.fitted.end(), hs_db_) == scratch.fitted.end()) {
+    if (hs_alloc_scratch(db, &scratch.s) != HS_SUCCESS) return false;
+    scratch.fitted.push_back(hs_db_);
+  }
+  seen.assign(patterns_.size(), 0);
+  struct Context {
+    std::vector<uint8_t>* seen;
+    std::vector<uint32_t>* found;
+  } ctx{&seen, &found};
+  auto on_match = [](unsigned id, unsigned long long, unsigned long long, unsigned, void* c) -> int {
+    auto* cx = static_cast<Context*>(c);
+    if (!(*cx->seen)[id]) {
+      (*cx->seen)[id] = 1;
+      cx->found->push_back(id);
+    }
+    return 0;
+  };
+  // Bodies are capped far below 4 GiB; hs_scan takes an unsigned length.
+  const auto len = static_cast<unsigned>(std::min<size_t>(text.size(), 0xffffffffu));
+  return hs_scan(db, text.data(), len, 0, scratch.s, on_match, &ctx) == HS_SUCCESS;
+#else
+  (void)text;
+  (void)seen;
+  (void)found;
+  return false;
+#endif
 }
 
 }  // namespace vigil::analysis

@@ -13,10 +13,16 @@
 // load, a multiply and a bit test per byte, whatever the number of patterns. Patterns shorter than four bytes are
 // searched with plain scans (OONI's tables have none in bodies today).
 //
+// With Hyperscan (Debian's libhyperscan-dev, amd64; VIGIL_HAVE_HYPERSCAN), the same
+// patterns are also compiled into one Hyperscan literal database, whose SIMD scan is
+// several times faster per byte; it reports the same set of patterns (a test checks both
+// engines agree). Without it, or if compiling fails, the portable filter above is used.
+//
 // Thread-safety: build once; FindAll() is const and safe from many threads (callers
-// pass their own scratch vector).
+// pass their own scratch vector; Hyperscan's scratch space is per thread).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -30,11 +36,27 @@ class LiteralSet {
  public:
   // Empty patterns are ignored. Pattern ids are indices into `patterns`.
   explicit LiteralSet(std::vector<std::string> patterns);
+  ~LiteralSet();
+  LiteralSet(const LiteralSet&) = delete;
+  LiteralSet& operator=(const LiteralSet&) = delete;
 
-  // Calls on_match(pattern_id) once for each distinct pattern found in text. `seen` is
-  // scratch space the caller keeps between calls to avoid allocations.
+  // Calls on_match(pattern_id) once for each distinct pattern found in text, in
+  // ascending id order (so which pattern comes first never depends on the engine).
+  // `seen` is scratch space the caller keeps between calls to avoid allocations.
   template <typename F>
   void FindAll(std::string_view text, std::vector<uint8_t>& seen, F on_match) const {
+    thread_local std::vector<uint32_t> found;
+    found.clear();
+    if (hs_db_ == nullptr || !ScanHyperscan(text, seen, found)) {
+      found.clear();
+      FindAllPortable(text, seen, [&](uint32_t id) { found.push_back(id); });
+    }
+    std::sort(found.begin(), found.end());
+    for (uint32_t id : found) on_match(id);
+  }
+  // The portable engine alone, in the order patterns are found (tests compare engines).
+  template <typename F>
+  void FindAllPortable(std::string_view text, std::vector<uint8_t>& seen, F on_match) const {
     seen.assign(patterns_.size(), 0);
     auto report = [&](uint32_t id) {
       if (!seen[id]) {
@@ -67,6 +89,8 @@ class LiteralSet {
   }
 
   size_t size() const { return patterns_.size(); }
+  // Whether the Hyperscan engine is in use.
+  bool accelerated() const { return hs_db_ != nullptr; }
 
  private:
   static constexpr int kBits = 20;   // second-stage bitmap: 128 KiB
@@ -95,6 +119,11 @@ class LiteralSet {
   std::unordered_map<uint32_t, std::vector<uint32_t>> short_prefix_;  // 4-7 bytes
   std::unordered_map<uint64_t, std::vector<uint32_t>> long_prefix_;   // 8+ bytes
   std::vector<uint32_t> short_patterns_;                              // 1-3 bytes
+
+  // Hyperscan: the compiled database (hs_database_t), or null. ScanHyperscan appends the
+  // ids found to `found`; false when Hyperscan failed (the portable engine then scans).
+  bool ScanHyperscan(std::string_view text, std::vector<uint8_t>& seen, std::vector<uint32_t>& found) const;
+  void* hs_db_ = nullptr;
 };
 
 }  // namespace vigil::analysis

@@ -1,5 +1,6 @@
 #include "analysis/literal_set.h"
 
+#include <algorithm>
 #include <random>
 #include <set>
 
@@ -88,6 +89,33 @@ TEST(LiteralSet, AnchoredLongPatternsAgreeWithNaiveSearch) {
     }
     EXPECT_EQ(Find(set, text), expected) << "round " << round;
   }
+}
+
+// Both engines (Hyperscan where built with it, and the portable one) find the same set,
+// and FindAll reports it in ascending id order whatever the engine.
+TEST(LiteralSet, EnginesAgreeAndReportInIdOrder) {
+  std::mt19937 rng(7);
+  auto random_string = [&](size_t min_len, size_t max_len) {
+    std::string s(min_len + rng() % (max_len - min_len + 1), 'a');
+    for (char& c : s) c = static_cast<char>('a' + rng() % 4);
+    return s;
+  };
+  for (int round = 0; round < 50; ++round) {
+    std::vector<std::string> patterns;
+    for (int i = 0; i < 200; ++i) patterns.push_back(random_string(3, 24));
+    LiteralSet set(patterns);
+    const std::string text = random_string(1000, 5000);
+    std::vector<uint8_t> seen;
+    std::vector<uint32_t> fast, portable;
+    set.FindAll(text, seen, [&](uint32_t id) { fast.push_back(id); });
+    set.FindAllPortable(text, seen, [&](uint32_t id) { portable.push_back(id); });
+    EXPECT_TRUE(std::is_sorted(fast.begin(), fast.end()));
+    std::sort(portable.begin(), portable.end());
+    EXPECT_EQ(fast, portable) << "round " << round;
+  }
+#ifdef VIGIL_HAVE_HYPERSCAN
+  EXPECT_TRUE(LiteralSet({"blocked"}).accelerated());
+#endif
 }
 
 }  // namespace
