@@ -62,7 +62,14 @@ LiteralSet::LiteralSet(std::vector<std::string> patterns)
     long_prefix_[w].push_back(id);
   }
 #ifdef VIGIL_HAVE_HYPERSCAN
-  // Every non-empty pattern, as a literal reported once per scan.
+  ready_ = std::async(std::launch::async, [this] { CompileHyperscan(); });
+#endif
+}
+
+void LiteralSet::CompileHyperscan() {
+#ifdef VIGIL_HAVE_HYPERSCAN
+  // Every non-empty pattern, as a literal reported once per scan. patterns_ is not
+  // changed after construction, so reading it here races with nothing.
   std::vector<const char*> exprs;
   std::vector<size_t> lens;
   std::vector<unsigned> flags, ids;
@@ -78,20 +85,21 @@ LiteralSet::LiteralSet(std::vector<std::string> patterns)
   if (!exprs.empty() &&
       hs_compile_lit_multi(exprs.data(), flags.data(), ids.data(), lens.data(), static_cast<unsigned>(exprs.size()),
                            HS_MODE_BLOCK, nullptr, &db, &err) == HS_SUCCESS) {
-    hs_db_ = db;
+    hs_db_.store(db, std::memory_order_release);
   } else if (err != nullptr) {
-    hs_free_compile_error(err);  // the portable engine takes over
+    hs_free_compile_error(err);  // the portable engine keeps going
   }
 #endif
 }
 
 LiteralSet::~LiteralSet() {
+  if (ready_.valid()) ready_.wait();
 #ifdef VIGIL_HAVE_HYPERSCAN
-  if (hs_db_ != nullptr) hs_free_database(static_cast<hs_database_t*>(hs_db_));
+  if (void* db = hs_db_.load(std::memory_order_acquire)) hs_free_database(static_cast<hs_database_t*>(db));
 #endif
 }
 
-bool LiteralSet::ScanHyperscan(std::string_view text, std::vector<uint8_t>& seen,
+bool LiteralSet::ScanHyperscan(void* hs_db, std::string_view text, std::vector<uint8_t>& seen,
                                std::vector<uint32_t>& found) const {
 #ifdef VIGIL_HAVE_HYPERSCAN
   // One scratch per thread, grown to fit every database this thread has scanned with.
@@ -103,10 +111,10 @@ bool LiteralSet::ScanHyperscan(std::string_view text, std::vector<uint8_t>& seen
     }
   };
   thread_local Scratch scratch;
-  auto* db = static_cast<hs_database_t*>(hs_db_);
-  if (std::find(scratch.fitted.begin(), scratch.fitted.end(), hs_db_) == scratch.fitted.end()) {
+  auto* db = static_cast<hs_database_t*>(hs_db);
+  if (std::find(scratch.fitted.begin(), scratch.fitted.end(), hs_db) == scratch.fitted.end()) {
     if (hs_alloc_scratch(db, &scratch.s) != HS_SUCCESS) return false;
-    scratch.fitted.push_back(hs_db_);
+    scratch.fitted.push_back(hs_db);
   }
   seen.assign(patterns_.size(), 0);
   struct Context {
@@ -125,6 +133,7 @@ bool LiteralSet::ScanHyperscan(std::string_view text, std::vector<uint8_t>& seen
   const auto len = static_cast<unsigned>(std::min<size_t>(text.size(), 0xffffffffu));
   return hs_scan(db, text.data(), len, 0, scratch.s, on_match, &ctx) == HS_SUCCESS;
 #else
+  (void)hs_db;
   (void)text;
   (void)seen;
   (void)found;
