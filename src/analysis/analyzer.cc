@@ -52,6 +52,7 @@ Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
     r.test_name = std::move(m->test_name);
     r.probe_cc = std::move(m->probe_cc);
     r.probe_asn = std::move(m->probe_asn);
+    r.measurement_start_time = std::move(m->measurement_start_time);
     return r;
   }
   // Other tests: only the header fields are typed; scoring reads the DOM.
@@ -65,6 +66,7 @@ Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
   r.test_name = std::string(*test_name);
   r.probe_cc = str("probe_cc");
   r.probe_asn = str("probe_asn");
+  r.measurement_start_time = str("measurement_start_time");
   r.verdict = ScoreOtherTest(*test_name, *obj);
   return r;
 }

@@ -28,6 +28,7 @@ struct AnalysisRecord {
   std::string test_name;
   std::string probe_cc;
   std::string probe_asn;
+  std::string measurement_start_time;  // as the measurement writes it ("2024-01-24 14:12:13")
   Verdict verdict;
   // What the probe itself wrote in test_keys.blocking (web_connectivity only).
   std::optional<measure::ProbeBlocking> probe_blocking;

@@ -102,7 +102,19 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
 Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& record,
                                              std::string_view raw, const PrepareOptions& options,
                                              bool padded) {
-  auto start = StartTime(raw, padded);
+  // The analyser has read the start time already; parse the raw bytes only for a record
+  // that does not carry it.
+  Result<WallTime> start = Fail("invalid_argument", "measurement_start_time is missing or not a string");
+  if (!record.measurement_start_time.empty()) {
+    if (auto t = ParseTime(record.measurement_start_time)) {
+      start = *t;
+    } else {
+      start = Fail("invalid_argument",
+                   fmt::format("measurement_start_time \"{}\" is not a UTC time", record.measurement_start_time));
+    }
+  } else {
+    start = StartTime(raw, padded);
+  }
   if (!start) return tl::unexpected(start.error());
   StoredMeasurement m;
   m.report_id = record.report_id;
@@ -115,11 +127,11 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
   m.verdict = record.verdict;
   m.category_code = options.category_code;
   m.raw_size = raw.size();
-  std::string digest = Sha512Hex(raw);
   if (record.measurement_uid && !record.measurement_uid->empty()) {
     m.measurement_uid = *record.measurement_uid;
     m.idempotency_key = *record.measurement_uid;
   } else {
+    const std::string digest = Sha512Hex(raw);  // only keyed by the bytes when there is no uid
     m.measurement_uid = MakeMeasurementUid(options.received_at.value_or(*start), m.probe_cc,
                                            m.test_name, digest);
     m.idempotency_key = "sha512:" + digest;
