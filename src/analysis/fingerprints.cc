@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include "core/ascii.h"
 #include "core/csv.h"
 #include "core/failure.h"
 
@@ -18,11 +19,6 @@ std::string_view fingerprints_http_csv();
 namespace vigil::analysis {
 namespace {
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 FingerprintScope ScopeFromCode(std::string_view code) {
   if (code == "nat") return FingerprintScope::kNational;
@@ -154,7 +150,7 @@ Result<std::unique_ptr<FingerprintDb>> FingerprintDb::Load(std::string_view dns_
       fp.name = f[0];
       fp.scope_code = f[1];
       fp.scope = ScopeFromCode(f[1]);
-      fp.location = Lower(f[3]);
+      fp.location = AsciiLower(f[3]);
       const std::string& type = f[4];
       if (type == "full") fp.pattern_type = PatternType::kFull;
       else if (type == "prefix") fp.pattern_type = PatternType::kPrefix;
@@ -276,7 +272,7 @@ void FingerprintDb::MatchHttpResponse(std::string_view body, const measure::Head
     }
   }
   for (const auto& [name, value] : headers) {
-    auto it = by_header_.find(Lower(name));
+    auto it = by_header_.find(AsciiLower(name));
     if (it == by_header_.end()) continue;
     for (size_t i : it->second) {
       if (MatchesPattern(fingerprints_[i], regexps_[i].get(), value))

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "core/ascii.h"
 #include "core/failure.h"
 #include "core/url.h"
 #include "geo/bogon.h"
@@ -29,11 +30,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
          });
 }
 
-std::string Lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
 
 // A v0.5 probe tags every observation with its redirect depth; v0.4 has no tags.
 int Depth(const std::vector<std::string>& tags) {
@@ -236,8 +232,8 @@ std::optional<bool> HeadersMatch(const HttpTransaction* last, const measure::Con
   if (last == nullptr || !last->response || last->response->code <= 0 || c.status_code <= 0)
     return std::nullopt;
   std::set<std::string> ours, theirs;
-  for (const auto& [name, value] : last->response->HeaderPairs()) ours.insert(Lower(name));
-  for (const auto& [name, value] : c.headers) theirs.insert(Lower(name));
+  for (const auto& [name, value] : last->response->HeaderPairs()) ours.insert(AsciiLower(name));
+  for (const auto& [name, value] : c.headers) theirs.insert(AsciiLower(name));
   if (ours == theirs) return true;
   for (const auto& name : ours) {
     if (!CommonHeaders().count(name) && theirs.count(name)) return true;
@@ -258,7 +254,7 @@ std::optional<bool> TitleMatch(const HttpTransaction* last, const measure::Contr
     while (start <= title.size()) {
       size_t sp = title.find(' ', start);
       std::string_view w = title.substr(start, sp == std::string_view::npos ? sp : sp - start);
-      if (w.size() >= 5) words[Lower(w)] |= bit;
+      if (w.size() >= 5) words[AsciiLower(w)] |= bit;
       if (sp == std::string_view::npos) break;
       start = sp + 1;
     }
