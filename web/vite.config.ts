@@ -1,18 +1,23 @@
 import { defineConfig, type Plugin } from "vite";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 
-// Precompressed copies (name.gz) of text assets, for a server that serves them with
-// Content-Encoding: gzip; also what bench/dashboard.sh reports as the compressed size.
+// Precompressed copies (name.gz) of text assets, which `vigil serve` sends with
+// Content-Encoding: gzip. Made from the files as written (writeBundle), after every other
+// plugin has finished with them: compressing in generateBundle would capture chunks whose
+// preload placeholders are not yet filled in.
 function precompress(): Plugin {
   return {
     name: "vigil-precompress",
     apply: "build",
-    generateBundle(_opts, bundle) {
-      for (const [name, item] of Object.entries(bundle)) {
+    enforce: "post",
+    writeBundle(opts, bundle) {
+      const dir = opts.dir ?? "dist";
+      for (const name of Object.keys(bundle)) {
         if (!/\.(js|css|html|json|svg)$/.test(name)) continue;
-        const src = item.type === "chunk" ? item.code : item.source;
-        const gz = gzipSync(typeof src === "string" ? Buffer.from(src) : Buffer.from(src), { level: 9 });
-        this.emitFile({ type: "asset", fileName: `${name}.gz`, source: gz });
+        const file = join(dir, name);
+        writeFileSync(`${file}.gz`, gzipSync(readFileSync(file), { level: 9 }));
       }
     },
   };

@@ -342,7 +342,7 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
         case RouteId::kUsers:
           return Users();
         case RouteId::kStatic:
-          return static_files_->Serve(path);
+          return static_files_->Serve(path, AcceptsGzip(request.Header("Accept-Encoding").value_or("")));
       }
       return net::JsonError(500, "unhandled route");
     }();

@@ -3,6 +3,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <utility>
 
 namespace vigil::server {
@@ -103,7 +104,30 @@ Result<StaticFiles> StaticFiles::Open(const std::string& dir) {
   return StaticFiles(canonical.string());
 }
 
-net::HttpServerResponse StaticFiles::Serve(std::string_view path) const {
+bool AcceptsGzip(std::string_view v) {
+  while (!v.empty()) {
+    auto comma = v.find(',');
+    std::string_view item = v.substr(0, comma);
+    v = comma == std::string_view::npos ? std::string_view() : v.substr(comma + 1);
+    auto semi = item.find(';');
+    std::string_view coding = item.substr(0, semi);
+    while (!coding.empty() && coding.front() == ' ') coding.remove_prefix(1);
+    while (!coding.empty() && coding.back() == ' ') coding.remove_suffix(1);
+    if (coding != "gzip" && coding != "*") continue;
+    std::string_view params = semi == std::string_view::npos ? std::string_view() : item.substr(semi + 1);
+    // "q=0" (or 0.0, 0.00, 0.000) refuses it.
+    auto q = params.find("q=");
+    if (q != std::string_view::npos) {
+      std::string_view value = params.substr(q + 2);
+      while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+      if (!value.empty() && value.find_first_not_of("0.") == std::string_view::npos) continue;
+    }
+    return true;
+  }
+  return false;
+}
+
+net::HttpServerResponse StaticFiles::Serve(std::string_view path, bool accepts_gzip) const {
   auto decoded = Decode(path);
   if (!decoded || decoded->find('\0') != std::string::npos || decoded->empty() ||
       decoded->front() != '/') {
@@ -132,14 +156,29 @@ net::HttpServerResponse StaticFiles::Serve(std::string_view path) const {
   }
   auto canonical = fs::canonical(target, ec);
   if (ec || !Inside(canonical, root) || !fs::is_regular_file(canonical, ec)) return NotFound();
-  auto body = ReadFile(canonical);
+  // A compressed copy made by the build, inside the folder like the file itself.
+  std::optional<std::string> gz;
+  if (accepts_gzip) {
+    fs::path gz_path = canonical;
+    gz_path += ".gz";
+    auto gz_canonical = fs::canonical(gz_path, ec);
+    if (!ec && Inside(gz_canonical, root) && fs::is_regular_file(gz_canonical, ec)) {
+      if (auto g = ReadFile(gz_canonical)) gz = std::move(*g);
+    }
+  }
+  const bool compressed = gz.has_value();
+  std::optional<std::string> body = compressed ? std::move(gz) : ReadFile(canonical);
   if (!body) return NotFound();
   net::HttpServerResponse r;
   r.content_type = std::string(MimeType(canonical.filename().string()));
   r.body = std::move(*body);
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  if (compressed) r.headers.emplace_back("Content-Encoding", "gzip");
+  r.headers.emplace_back("Vary", "Accept-Encoding");
   if (fallback || canonical.filename() == "index.html") {
     r.headers.emplace_back("Cache-Control", "no-cache");
+  } else if (decoded->starts_with("/assets/")) {
+    r.headers.emplace_back("Cache-Control", "public, max-age=31536000, immutable");
   }
   return r;
 }
