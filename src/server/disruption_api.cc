@@ -149,7 +149,9 @@ HttpServerResponse DisruptionApi::GetSignals(std::string_view entity_type, std::
     return BadRequest("entity_type: must be country, region or asn", "entity_type");
   }
   if (!ValidCode(entity_code)) return BadRequest("entity_code: invalid", "entity_code");
-  const store::Seconds now = Now(clock_);
+  // By default up to now, this second included: a point stamped with the start of the bin
+  // in progress (a prober's round that began this second) is part of the answer.
+  const store::Seconds now = Now(clock_) + seconds(1);
   store::Seconds until = now, from = now - std::chrono::days(7);
   if (const auto* s = Param(q, "until")) {
     auto t = TimeFrom(*s);

@@ -173,6 +173,27 @@ TEST_F(DisruptionTest, SignalsArePostedAndServedInIodasShape) {
            editor_token_);
   EXPECT_EQ(r.status, 400) << "derived datasources cannot be posted";
   EXPECT_EQ(Call("POST", "/api/v1/signals", "{not json", editor_token_).status, 400);
+  // Without `until`, a point stamped this very second is included (regression: a prober's
+  // last round, posted and read back within one second, was left out).
+  const auto now_s = std::chrono::floor<seconds>(clock_.WallNow()).time_since_epoch().count();
+  r = Call("POST", "/api/v1/signals",
+           fmt::format(R"({{"points":[{{"entity_type":"asn","entity_code":"AS7","datasource":"active-probing","time":{},"step":2,"value":5}}]}})",
+                       now_s),
+           editor_token_);
+  ASSERT_EQ(r.status, 200) << r.body;
+  r = Call("GET", fmt::format("/api/v1/signals/asn/AS7?source=active-probing&step=2&from={}", now_s - 10));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_NE(r.body.find("5"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("values":[)"), std::string::npos);
+  {
+    simdjson::dom::parser p2;
+    auto vals = simdjson::dom::array(Parse(p2, r.body)["data"].at(0).at(0)["values"]);
+    double last = -1;
+    for (auto v : vals) {
+      if (!v.is_null()) last = double(v);
+    }
+    EXPECT_DOUBLE_EQ(last, 5.0);
+  }
   r = Call("GET", "/api/v1/signals/planet/X");
   EXPECT_EQ(r.status, 400);
   r = Call("GET", "/api/v1/signals/asn/AS30987?from=yesterday");
