@@ -325,11 +325,14 @@ Result<BatchStats> AnalyzeInputs(const BatchOptions& options, const AnalysisCont
           if (!stop) AnalyzeBatch(*b, analyzer, options);
           std::lock_guard lock(done_mu);
           done.emplace(b->seq, std::move(*b));
-          done_cv.notify_one();
+          // notify_all: the deliverer and the reader wait on this one condition for
+          // different things; waking only one could wake the reader, leave the deliverer
+          // asleep beside the batch it waits for, and hang the pipeline.
+          done_cv.notify_all();
         }
         std::lock_guard lock(done_mu);
         --workers_left;
-        done_cv.notify_one();
+        done_cv.notify_all();
       });
     }
     // Bound the number of finished-but-undelivered batches so memory stays constant.
