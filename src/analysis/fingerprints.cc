@@ -72,7 +72,10 @@ Result<size_t> ForEachRecord(std::string_view table, std::string_view name, F on
 // The longest run of literal characters that every match of `re` must contain, or ""
 // when none can be found simply (alternations, groups).
 std::string RequiredLiteral(std::string_view re) {
-  if (re.find('|') != std::string_view::npos || re.find('(') != std::string_view::npos) return {};
+  for (size_t i = 0; i < re.size(); ++i) {  // an unescaped | or ( ends the simple cases
+    if (re[i] == '\\') ++i;
+    else if (re[i] == '|' || re[i] == '(') return {};
+  }
   std::string best, run;
   auto end_run = [&] {
     if (run.size() > best.size()) best = run;

@@ -67,10 +67,12 @@ TEST(Fingerprints, ScopeRulesFromASmallTable) {
       "t.fp,fp,,body,contains,cloudflare,5,,test,,\n"
       "t.full,isp,,header.location,full,http://block.example/,5,,test,,\n"
       "t.re,isp,,body,regexp,Sorry.*prohibited,5,,test,,\n"
+      "t.re_paren,isp,,body,regexp,<span style=.*color:red;.*>\\(x,5,,test,,\n"
+      "t.re_alt,isp,,body,regexp,Access denied|Zugriff verweigert,5,,test,,\n"
       "t.multi,nat,\"a,b\",body,contains,\"two\nlines\",5,\"CM, UG\",test,,\n";
   auto db = FingerprintDb::Load(dns, http);
   ASSERT_TRUE(db) << db.error().ToString();
-  EXPECT_EQ((*db)->size(), 8u);
+  EXPECT_EQ((*db)->size(), 10u);
   auto m = Http(**db, "National block page", {}, "CM");
   EXPECT_TRUE(Named(m, "t.nat")->confirms);
   EXPECT_FALSE(Http(**db, "National block page", {}, "UG").front().confirms);
@@ -84,6 +86,13 @@ TEST(Fingerprints, ScopeRulesFromASmallTable) {
   EXPECT_EQ(Named(Http(**db, "", {{"location", "http://block.example/x"}}, "XX"), "t.full"), nullptr);
   EXPECT_NE(Named(Http(**db, "Sorry, this is prohibited", {}, "XX"), "t.re"), nullptr);
   EXPECT_EQ(Named(Http(**db, "prohibited. Sorry", {}, "XX"), "t.re"), nullptr);
+  // A regexp with escaped parentheses is found through its literal ("<span style="), one
+  // with an alternation without one: both must match exactly as the regexp says.
+  EXPECT_NE(Named(Http(**db, "a <span style=\"b color:red;\">(x</span>", {}, "XX"), "t.re_paren"), nullptr);
+  EXPECT_EQ(Named(Http(**db, "a <span style=\"b color:red;\">x</span>", {}, "XX"), "t.re_paren"), nullptr);
+  EXPECT_EQ(Named(Http(**db, "a <span style=\"b color:blue;\">(x</span>", {}, "XX"), "t.re_paren"), nullptr);
+  EXPECT_NE(Named(Http(**db, "<h1>Zugriff verweigert</h1>", {}, "XX"), "t.re_alt"), nullptr);
+  EXPECT_EQ(Named(Http(**db, "<h1>Access granted</h1>", {}, "XX"), "t.re_alt"), nullptr);
   EXPECT_TRUE(Named(Http(**db, "two\nlines", {}, "UG"), "t.multi")->confirms);
 }
 
