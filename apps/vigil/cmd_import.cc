@@ -2,6 +2,7 @@
 // layout) into the store, analysing them on the way. Re-running it changes nothing:
 // every measurement is stored once (see store/store.h).
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -74,8 +75,14 @@ class ImportSink : public analysis::BatchSink {
   void Record(const analysis::AnalysisRecord&) override {}
   void Prepared(std::any&& value) override {
     if (failed_) return;
-    pending_.push_back(std::any_cast<store::StoredMeasurement&&>(std::move(value)));
-    if (pending_.size() >= flags_.batch_rows) Flush();
+    auto m = std::any_cast<store::StoredMeasurement&&>(std::move(value));
+    if (m.already_stored) {
+      ++duplicates_;
+      ++recent_duplicates_;
+    } else {
+      pending_.push_back(std::move(m));
+    }
+    if (pending_.size() + recent_duplicates_ >= flags_.batch_rows) Flush();
   }
   void Error(std::string_view where, std::string_view message) override {
     ++malformed_;
@@ -94,24 +101,40 @@ class ImportSink : public analysis::BatchSink {
 
   // Writes what is pending; false once the store has failed.
   bool Flush() {
-    if (failed_ || pending_.empty()) return !failed_;
-    auto r = store_.InsertBatch(pending_);
-    if (!r) {
-      failed_ = true;
-      error_ = r.error().ToString();
-    } else {
-      for (const auto& o : *r) (o.inserted ? stored_ : duplicates_)++;
+    if (failed_) return false;
+    if (!pending_.empty()) {
+      auto r = store_.InsertBatch(pending_);
+      if (!r) {
+        failed_ = true;
+        error_ = r.error().ToString();
+      } else {
+        for (const auto& o : *r) {
+          if (o.inserted) {
+            ++stored_;
+          } else {
+            ++duplicates_;
+            ++recent_duplicates_;
+          }
+        }
+      }
+      pending_.clear();
     }
-    pending_.clear();
+    // While the input overlaps the store, workers look each measurement up before
+    // compressing it (a re-import then costs little more than the analysis); into new
+    // ground, they stop asking.
+    check_existing_.store(recent_duplicates_ > 0, std::memory_order_relaxed);
+    recent_duplicates_ = 0;
     return !failed_;
   }
+
+  std::atomic<bool>& check_existing() { return check_existing_; }
 
   double Seconds() const {
     return std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   }
   void FinishProgress() { progress_.Finish(); }
 
-  size_t stored_ = 0, duplicates_ = 0, malformed_ = 0, bytes_ = 0;
+  size_t stored_ = 0, duplicates_ = 0, malformed_ = 0, bytes_ = 0, recent_duplicates_ = 0;
   bool failed_ = false;
   std::string error_;
 
@@ -119,6 +142,7 @@ class ImportSink : public analysis::BatchSink {
   store::Store& store_;
   const ImportFlags& flags_;
   std::vector<store::StoredMeasurement> pending_;
+  std::atomic<bool> check_existing_{false};
   ProgressLine progress_;
   std::chrono::steady_clock::time_point start_;
 };
@@ -136,6 +160,10 @@ int RunOoni(const ImportFlags& flags) {
   store::OpenOptions open;
   open.data_dir = flags.data_dir;
   open.db_url = flags.db_url;
+  // One fsync at the end (Sync below) instead of one per batch: a crash of the process
+  // loses nothing committed, a power cut loses at most this run (re-run it: it is
+  // idempotent). The summary below is printed after Sync.
+  open.sqlite_durability = store::Durability::kNormal;
   auto st = store::OpenStore(open);
   if (!st) {
     std::fprintf(stderr, "vigil import: cannot open the store: %s\n", st.error().ToString().c_str());
@@ -159,17 +187,37 @@ int RunOoni(const ImportFlags& flags) {
     }
     categories = std::make_shared<const measure::CategoryIndex>(std::move(*index));
   }
-  options.prepare = [categories](const analysis::AnalysisRecord& r, std::string_view raw) -> Result<std::any> {
+  ImportSink sink(**st, flags, StderrIsTerminal());
+  {  // a store that already holds measurements may hold these: look them up at first
+    store::MeasurementFilter any;
+    any.limit = 1;
+    auto some = (*st)->ListMeasurements(any);
+    sink.check_existing().store(some && !some->empty());
+  }
+  std::function<bool(std::string_view)> already_stored = [&sink, &store = **st](std::string_view key) {
+    if (!sink.check_existing().load(std::memory_order_relaxed)) return false;
+    auto found = store.FindKey(key);
+    return found && found->has_value();  // on a lookup error, compress and let the insert decide
+  };
+  options.prepare = [categories, &already_stored](const analysis::AnalysisRecord& r,
+                                                  std::string_view raw) -> Result<std::any> {
     store::PrepareOptions prepare;
+    prepare.already_stored = already_stored;
     if (categories && r.input) prepare.category_code = categories->Lookup(*r.input, r.probe_cc);
     auto m = store::PrepareMeasurement(r, raw, prepare, /*padded=*/true);
     if (!m) return tl::unexpected(m.error());
-    if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
+    if (!m->already_stored) {
+      if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
+    }
     return std::any(std::move(*m));
   };
-  ImportSink sink(**st, flags, StderrIsTerminal());
   auto stats = analysis::AnalyzeInputs(options, ctx, sink);
   sink.Flush();
+  // Also after a failed batch: what was committed before it is reported as stored.
+  if (auto synced = (*st)->Sync(); !synced && !sink.failed_) {
+    sink.failed_ = true;
+    sink.error_ = synced.error().ToString();
+  }
   sink.FinishProgress();
   double secs = sink.Seconds();
   size_t read = stats ? stats->measurements + stats->errors : sink.stored_ + sink.duplicates_ + sink.malformed_;

@@ -136,6 +136,10 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
                                            m.test_name, digest);
     m.idempotency_key = "sha512:" + digest;
   }
+  if (options.already_stored && options.already_stored(m.idempotency_key)) {
+    m.already_stored = true;
+    return m;
+  }
   auto z = ZstdCompress(raw, options.zstd_level);
   if (!z) return tl::unexpected(z.error());
   m.raw_zstd = std::move(*z);

@@ -13,6 +13,7 @@
 // keeps its own compression context and JSON parser).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,6 +30,10 @@ struct PrepareOptions {
   std::optional<WallTime> received_at;
   int zstd_level = 1;
   std::optional<std::string> category_code;
+  // When set, asked with the idempotency key before the raw bytes are compressed; true
+  // (the store holds it already) skips the compression and marks the result
+  // `already_stored`. Must be safe to call from many threads.
+  std::function<bool(std::string_view idempotency_key)> already_stored;
 };
 
 // `raw` is the measurement as received. When `padded` is true it must be followed by at

@@ -51,6 +51,9 @@ struct StoredMeasurement {
   std::optional<std::string> category_code;  // Citizen Lab category, when known
   uint64_t raw_size = 0;        // uncompressed bytes
   std::string raw_zstd;         // empty in ListMeasurements results
+  // Set by PrepareMeasurement when PrepareOptions::already_stored said the store holds
+  // this key: raw_zstd is then left empty and there is nothing to insert.
+  bool already_stored = false;
 
   Result<std::string> RawJson() const;
 };
@@ -263,9 +266,16 @@ class Store {
   // One transaction for the whole batch; outcomes in the order of `batch`. The same
   // key twice in one batch stores it once (the second outcome is a duplicate).
   virtual Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) = 0;
+  // Makes every commit so far durable on disk (for a store opened with relaxed
+  // durability, e.g. a bulk import, before it reports what it stored). Stores whose
+  // commits are always durable do nothing. Errors: "io_error".
+  virtual Result<void> Sync() { return {}; }
 
   // nullopt when no measurement has that uid.
   virtual Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) = 0;
+  // The measurement_uid stored under an idempotency key, if any (a cheap point lookup:
+  // `vigil import` asks it before compressing a measurement it may already hold).
+  virtual Result<std::optional<std::string>> FindKey(std::string_view idempotency_key) = 0;
   // Metadata only (raw_zstd left empty), filtered, ordered (ties broken by uid) and paged.
   virtual Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) = 0;
   // How many measurements match (limit/offset ignored).

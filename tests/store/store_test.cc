@@ -188,6 +188,51 @@ TEST_P(StoreTest, StoresARealMeasurementAndGivesItBackUnchanged) {
   EXPECT_FALSE(missing->has_value());
 }
 
+TEST_P(StoreTest, FindKeyAndPreparingWhatIsAlreadyStored) {
+  std::ifstream in(fs::path(std::getenv("VIGIL_SOURCE_DIR") ? std::getenv("VIGIL_SOURCE_DIR") : VIGIL_SOURCE_DIR) /
+                   "data/samples/ooni-sample.jsonl");
+  std::string line;
+  ASSERT_TRUE(std::getline(in, line));
+  analysis::AnalysisContext ctx;
+  ctx.fingerprints = &analysis::FingerprintDb::Builtin();
+  analysis::Analyzer analyzer(ctx);
+  auto record = analyzer.Analyze(line);
+  ASSERT_TRUE(record) << record.error().ToString();
+
+  // The hook is asked with the idempotency key; "not stored" gives a full row.
+  std::vector<std::string> asked;
+  PrepareOptions options;
+  options.already_stored = [&](std::string_view key) {
+    asked.emplace_back(key);
+    auto found = store_->FindKey(key);
+    EXPECT_TRUE(found) << found.error().ToString();
+    return found && found->has_value();
+  };
+  auto fresh = PrepareMeasurement(*record, line, options);
+  ASSERT_TRUE(fresh) << fresh.error().ToString();
+  EXPECT_FALSE(fresh->already_stored);
+  EXPECT_FALSE(fresh->raw_zstd.empty());
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_EQ(asked[0], fresh->idempotency_key);
+  ASSERT_TRUE(store_->Insert(*fresh));
+
+  auto found = store_->FindKey(fresh->idempotency_key);
+  ASSERT_TRUE(found) << found.error().ToString();
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ(**found, fresh->measurement_uid);
+  auto none = store_->FindKey("sha512:0000");
+  ASSERT_TRUE(none) << none.error().ToString();
+  EXPECT_FALSE(none->has_value());
+
+  // Once stored, the same measurement is not compressed again, and says so.
+  auto known = PrepareMeasurement(*record, line, options);
+  ASSERT_TRUE(known) << known.error().ToString();
+  EXPECT_TRUE(known->already_stored);
+  EXPECT_TRUE(known->raw_zstd.empty());
+  EXPECT_EQ(known->measurement_uid, fresh->measurement_uid);
+  EXPECT_EQ(CountAll(*store_), 1);
+}
+
 TEST_P(StoreTest, ReinsertingStoresOnceAndReturnsTheStoredUid) {
   StoredMeasurement m = Row(1);
   ASSERT_TRUE(store_->Insert(m));

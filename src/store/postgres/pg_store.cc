@@ -602,6 +602,16 @@ Result<std::vector<InsertOutcome>> PgStore::InsertBatch(std::span<const StoredMe
   return impl_->InsertAll(batch);
 }
 
+Result<std::optional<std::string>> PgStore::FindKey(std::string_view idempotency_key) {
+  Params p;
+  p.Text(idempotency_key);
+  auto rows = impl_->Query<std::string>("SELECT measurement_uid FROM measurement_keys WHERE idempotency_key = $1", p,
+                                        [](const Row& r) { return r.Text(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(rows->front()));
+}
+
 Result<std::optional<StoredMeasurement>> PgStore::GetMeasurement(std::string_view uid) {
   Params p;
   p.Text(uid);

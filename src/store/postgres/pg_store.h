@@ -39,6 +39,7 @@ class PgStore : public Store {
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
   Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;
+  Result<std::optional<std::string>> FindKey(std::string_view idempotency_key) override;
   Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) override;
   Result<int64_t> CountMeasurements(const MeasurementFilter& f) override;
   Result<std::vector<AggregationRow>> Aggregate(const AggregationRequest& r) override;

@@ -1,8 +1,14 @@
 #include "store/sqlite/sqlite_store.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <condition_variable>
+#include <filesystem>
 #include <map>
 #include <tuple>
 #include <mutex>
@@ -566,6 +572,32 @@ Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const Stor
     if (auto a = impl_->ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
     return out;
   });
+}
+
+Result<void> SqliteStore::Sync() {
+  // synchronous=NORMAL commits are complete in the WAL but not flushed; fsync on any
+  // descriptor of a file flushes all of it (the WAL may be gone after a checkpoint).
+  std::string dir = std::filesystem::path(impl_->path).parent_path().string();
+  for (const std::string& file : {impl_->path + "-wal", impl_->path, dir.empty() ? std::string(".") : dir}) {
+    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      if (errno == ENOENT && file != impl_->path) continue;
+      return Fail("io_error", fmt::format("cannot open {}: {}", file, std::strerror(errno)));
+    }
+    int rc = ::fsync(fd);
+    int err = errno;
+    ::close(fd);
+    if (rc != 0) return Fail("io_error", fmt::format("cannot flush {}: {}", file, std::strerror(err)));
+  }
+  return {};
+}
+
+Result<std::optional<std::string>> SqliteStore::FindKey(std::string_view idempotency_key) {
+  auto rows = impl_->Query<std::string>(kUidByKeySql, {std::string(idempotency_key)},
+                                        [](const Stmt& s) { return s.Text(0); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<std::string>();
+  return std::optional<std::string>(std::move(rows->front()));
 }
 
 Result<std::optional<StoredMeasurement>> SqliteStore::GetMeasurement(std::string_view uid) {

@@ -3,8 +3,8 @@
 // Durability: with Durability::kFull (the default) every commit fsyncs the WAL, so an
 // acknowledged measurement survives power loss, not only a crash of the process;
 // kNormal (synchronous=NORMAL) survives a crash of the process but may lose the last
-// commits on power loss, and is offered for throw-away imports only. Bulk imports stay
-// fast under kFull because InsertBatch pays one fsync per batch.
+// commits on power loss until Sync() returns: `vigil import` writes that way and calls
+// Sync() before it reports what it stored (one fsync per run instead of one per batch).
 //
 // Thread-safety: safe to share between threads. Each call borrows a connection from a
 // small pool (SQLite connections are not shared between threads at the same time);
@@ -38,7 +38,10 @@ class SqliteStore : public Store {
 
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
   Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
+  // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
+  Result<void> Sync() override;
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;
+  Result<std::optional<std::string>> FindKey(std::string_view idempotency_key) override;
   Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) override;
   Result<int64_t> CountMeasurements(const MeasurementFilter& f) override;
   Result<std::vector<AggregationRow>> Aggregate(const AggregationRequest& r) override;
