@@ -19,7 +19,7 @@
 #include "core/terminal.h"
 #include "disruption/bgp_visibility.h"
 #include "disruption/mrt_reader.h"
-#include "disruption/slash24_countries.h"
+#include "geo/slash24_countries.h"
 #include "geo/geo_db.h"
 #include "store/open.h"
 
@@ -31,7 +31,7 @@ using disruption::EntityCount;
 using disruption::MrtReader;
 using disruption::MrtRecord;
 using disruption::RecordKind;
-using disruption::Slash24Countries;
+using geo::Slash24Countries;
 using disruption::VisibilityBin;
 
 constexpr size_t kProblemsShown = 20;

@@ -36,7 +36,7 @@ uint32_t OriginAs(const AsPath& path, uint32_t peer_as) {
   return path.asns[last.first + last.count - 1];
 }
 
-BgpVisibility::BgpVisibility(VisibilityOptions options, const Slash24Countries* countries,
+BgpVisibility::BgpVisibility(VisibilityOptions options, const geo::Slash24Countries* countries,
                              Sink sink)
     : options_(options), countries_(countries), sink_(std::move(sink)) {
   if (options_.bin_seconds <= 0) options_.bin_seconds = 300;

@@ -34,7 +34,7 @@
 #include <vector>
 
 #include "disruption/mrt_reader.h"
-#include "disruption/slash24_countries.h"
+#include "geo/slash24_countries.h"
 
 namespace vigil::disruption {
 
@@ -92,7 +92,7 @@ class BgpVisibility {
   using Sink = std::function<void(const VisibilityBin&)>;
 
   // `countries` may be null (no country counts); it must outlive this object.
-  BgpVisibility(VisibilityOptions options, const Slash24Countries* countries, Sink sink);
+  BgpVisibility(VisibilityOptions options, const geo::Slash24Countries* countries, Sink sink);
 
   // Applies one record: closes the bins before its time first. Call StartInput() before
   // each file so that a TABLE_DUMP v1 run at its start begins a new dump.
@@ -149,7 +149,7 @@ class BgpVisibility {
   void Report(int64_t time);
 
   VisibilityOptions options_;
-  const Slash24Countries* countries_;
+  const geo::Slash24Countries* countries_;
   Sink sink_;
   VisibilityStats stats_;
 

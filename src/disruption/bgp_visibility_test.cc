@@ -9,13 +9,14 @@
 
 #include "disruption/mrt_reader.h"
 #include "disruption/mrt_writer.h"
-#include "disruption/slash24_countries.h"
+#include "geo/slash24_countries.h"
 
 namespace vigil::disruption {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::Pair;
+using geo::Slash24Countries;
 
 constexpr uint32_t Ip(uint32_t a, uint32_t b, uint32_t c, uint32_t d) {
   return (a << 24) | (b << 16) | (c << 8) | d;

@@ -1,4 +1,4 @@
-#include "disruption/slash24_countries.h"
+#include "geo/slash24_countries.h"
 
 #include <gtest/gtest.h>
 
@@ -7,7 +7,7 @@
 #include "geo/country_db.h"
 #include "geo/geo_db.h"
 
-namespace vigil::disruption {
+namespace vigil::geo {
 namespace {
 
 // The /24 table built by walking the mmdb search tree agrees with per-address lookups
@@ -40,4 +40,4 @@ TEST(Slash24CountriesTest, AgreesWithPerAddressLookups) {
 }
 
 }  // namespace
-}  // namespace vigil::disruption
+}  // namespace vigil::geo

@@ -1,6 +1,6 @@
 // Slash24Countries: the country of every IPv4 /24, as sorted runs of consecutive /24s.
 //
-// BGP visibility (bgp_visibility.h) counts visible /24s per country many times per
+// BGP visibility (disruption/bgp_visibility.h) counts visible /24s per country many times per
 // input; a per-address lookup for each of millions of /24s would dominate the run. This
 // table is built once by walking the IPv4 part of a MaxMind DB's search tree (the
 // @ip-location-db country database geo/geo_db.h uses), so that counting is a merge of two
@@ -21,7 +21,7 @@
 
 #include "core/result.h"
 
-namespace vigil::disruption {
+namespace vigil::geo {
 
 class Slash24Countries {
  public:
@@ -57,4 +57,4 @@ class Slash24Countries {
   std::vector<std::string> codes_;
 };
 
-}  // namespace vigil::disruption
+}  // namespace vigil::geo

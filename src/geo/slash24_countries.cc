@@ -1,4 +1,4 @@
-#include "disruption/slash24_countries.h"
+#include "geo/slash24_countries.h"
 
 #include <fmt/format.h>
 #include <maxminddb.h>
@@ -12,7 +12,7 @@
 
 #include "core/failure.h"
 
-namespace vigil::disruption {
+namespace vigil::geo {
 
 // Turns address-ordered ranges into /24 runs: whole /24s extend runs directly, split /24s
 // are tallied until the input moves past them.
@@ -273,4 +273,4 @@ std::string_view Slash24Countries::CountryOf(uint32_t ip) const {
   return slash24 < it->end ? std::string_view(codes_[it->country]) : std::string_view();
 }
 
-}  // namespace vigil::disruption
+}  // namespace vigil::geo
