@@ -13,21 +13,14 @@
 
 #include "store/open.h"
 #include "store/store.h"
+#include "tests/support/shared_data.h"
 
 namespace vigil {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path SharedData() {
-  if (const char* env = std::getenv("VIGIL_SHARED_DATA"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("VIGIL_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return fs::path(src) / ".." / "shared" / "data";
-  }
-  return {};
-}
+fs::path SharedData() { return vigil::test_support::SharedDataDir(); }
 
 // The value of "key":... in one of our JSON lines (flat, no escapes).
 std::string Field(const std::string& line, const std::string& key) {

@@ -11,21 +11,14 @@
 #include "core/line_reader.h"
 #include "disruption/bgpdump_format.h"
 #include "disruption/mrt_reader.h"
+#include "tests/support/shared_data.h"
 
 namespace vigil::disruption {
 namespace {
 
 namespace fs = std::filesystem;
 
-fs::path SharedData() {
-  if (const char* env = std::getenv("VIGIL_SHARED_DATA"); env != nullptr && *env != '\0') {
-    return env;
-  }
-  if (const char* src = std::getenv("VIGIL_SOURCE_DIR"); src != nullptr && *src != '\0') {
-    return fs::path(src) / ".." / "shared" / "data";
-  }
-  return {};
-}
+fs::path SharedData() { return vigil::test_support::SharedDataDir(); }
 
 std::vector<std::string> ExpectedLines(const fs::path& path) {
   std::vector<std::string> lines;

@@ -15,6 +15,7 @@
 
 #include "analysis/analyzer.h"
 #include "core/json_read.h"
+#include "tests/support/shared_data.h"
 
 namespace vigil::analysis {
 namespace {
@@ -108,10 +109,7 @@ fs::path SourceDir() {
   return d != nullptr ? fs::path(d) : fs::path(".");
 }
 
-fs::path SharedData() {
-  if (const char* env = std::getenv("VIGIL_SHARED_DATA"); env != nullptr && *env != '\0') return env;
-  return SourceDir() / ".." / "shared" / "data";
-}
+fs::path SharedData() { return vigil::test_support::SharedDataDir(); }
 
 // The shipped sample holds the same 31 measurements, so this runs on every clone.
 // (One more specification example there has empty test_keys: nothing to compare.)

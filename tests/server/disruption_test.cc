@@ -19,6 +19,7 @@
 #include "server/monitor.h"
 #include "server/server.h"
 #include "store/open.h"
+#include "tests/support/api_token.h"
 #include "watch/journal_verify.h"
 
 namespace vigil::server {
@@ -94,12 +95,7 @@ class DisruptionTest : public ::testing::Test {
   }
 
   std::string TokenFor(std::string_view name, std::string_view role) {
-    auto now = std::chrono::floor<seconds>(clock_.WallNow());
-    auto user = store_->CreateUser(name, "$argon2id$unused", role, now);
-    EXPECT_TRUE(user);
-    std::string token = NewApiToken();
-    EXPECT_TRUE(store_->CreateToken(user->id, TokenHash(token), role, "t", now, std::nullopt));
-    return token;
+    return test_support::CreateUserWithToken(*store_, std::chrono::floor<seconds>(clock_.WallNow()), name, role);
   }
 
   net::HttpServerResponse Call(std::string method, std::string target, std::string body = {},

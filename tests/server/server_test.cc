@@ -24,6 +24,7 @@
 #include "server/credentials.h"
 #include "server/server.h"
 #include "store/open.h"
+#include "tests/support/api_token.h"
 
 namespace vigil::server {
 namespace {
@@ -156,14 +157,8 @@ class ServerTest : public ::testing::Test {
 
   // Creates a user of `role` with a token of the same role; returns the token.
   std::string TokenFor(std::string_view name, std::string_view role) {
-    auto now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
-    auto user = store_->CreateUser(name, "$argon2id$not-used-by-the-server", role, now);
-    EXPECT_TRUE(user) << user.error().ToString();
-    std::string token = NewApiToken();
-    auto t = store_->CreateToken(user->id, TokenHash(token), role, "test", now, std::nullopt);
-    EXPECT_TRUE(t) << t.error().ToString();
-    last_token_id_ = t->id;
-    return token;
+    return test_support::CreateUserWithToken(*store_, std::chrono::floor<std::chrono::seconds>(clock_.WallNow()),
+                                             name, role, &last_token_id_);
   }
 
   std::string OpenReport(const std::string& token) {
