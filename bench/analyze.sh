@@ -21,9 +21,8 @@ while [ $# -gt 0 ]; do
     *) echo "analyze.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-BUILD=build/release
-cmake --preset release >/dev/null
-cmake --build --preset release --target vigil parse_baseline gen_measurements >/dev/null
+. bench/build.sh
+bench_build vigil parse_baseline gen_measurements
 WORK=${BENCH_DIR:-build/bench}
 mkdir -p "$WORK"
 CORPUS="$WORK/analyze-${MB}mb.jsonl"

@@ -4,7 +4,7 @@
 # server's own ceiling). Prints requests/s, p50 and p99 of each and the ratio.
 # Target (issue 4): collector >= 30% of the health rate, collector p99 < 50 ms.
 #
-# Builds Release in build/h-server-rel; the store is a fresh SQLite file (synchronous=FULL:
+# Builds the release preset in build/release (bench/build.sh); the store is a fresh SQLite file (synchronous=FULL:
 # each acknowledged measurement is on disk) or, with --postgres, a private cluster
 # (scripts/with-postgres). Every request stores a new measurement (unique serial).
 #
@@ -28,9 +28,8 @@ if [ "$PG" = 1 ] && [ -z "${INNER:-}" ]; then
   exec scripts/with-postgres "$0" --inner --postgres --seconds "$SECONDS_RUN" --connections "$CONNS" --threads "$THREADS"
 fi
 command -v wrk >/dev/null || { echo "collector.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
-BUILD=${BUILD:-build/h-server-rel}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target vigil >/dev/null
+. bench/build.sh
+bench_build vigil
 VIGIL="$BUILD/apps/vigil/vigil"
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/vigil-bench-collector-XXXXXX")
 SERVER_PID=

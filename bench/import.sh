@@ -2,7 +2,7 @@
 # Benchmark of `vigil import ooni` into SQLite and into PostgreSQL against the parse-only
 # baseline (bench/parse_baseline: simdjson reading every line), in the same run.
 #
-# Builds Release in build/h-store-rel, derives COUNT measurements (default 1,000,000) from
+# Builds the release preset in build/release (bench/build.sh), derives COUNT measurements (default 1,000,000) from
 # the real ones in data/samples/ (bench/gen_measurements: fresh measurement_uid, time and
 # country on every line; only sample lines under 16 KB, so the corpus stays a few GB), then
 # reports measurements/s and MB/s (of JSON read) for each contender.
@@ -24,9 +24,8 @@ while [ $# -gt 0 ]; do
     *) echo "import.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-BUILD=${BUILD:-build/h-store-rel}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target vigil parse_baseline gen_measurements >/dev/null
+. bench/build.sh
+bench_build vigil parse_baseline gen_measurements
 WORK=${BENCH_DIR:-build/bench}
 mkdir -p "$WORK"
 SAMPLE="$WORK/import-sample.jsonl"

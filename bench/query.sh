@@ -3,7 +3,7 @@
 # filtered GET /api/v1/measurements page, over COUNT stored measurements (default
 # 1,000,000) in SQLite. Target (issue 4): p99 < 100 ms.
 #
-# Builds Release in build/h-server-rel, derives COUNT measurements from the real ones
+# Builds the release preset in build/release (bench/build.sh), derives COUNT measurements from the real ones
 # (bench/gen_measurements: fresh uid, time, country and ASN per line; sample lines under
 # 16 KB) and loads them with `vigil import ooni` (kept between runs in build/bench/), then
 # times REQUESTS sequential requests of each kind from one client (after 5 warm-ups).
@@ -20,9 +20,8 @@ while [ $# -gt 0 ]; do
     *) echo "query.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-BUILD=${BUILD:-build/h-server-rel}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target vigil gen_measurements >/dev/null
+. bench/build.sh
+bench_build vigil gen_measurements
 VIGIL="$BUILD/apps/vigil/vigil"
 WORK=${BENCH_DIR:-build/bench}
 mkdir -p "$WORK"
