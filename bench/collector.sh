@@ -7,6 +7,7 @@
 # Builds the release preset in build/release (bench/build.sh); the store is a fresh SQLite file (synchronous=FULL:
 # each acknowledged measurement is on disk) or, with --postgres, a private cluster
 # (scripts/with-postgres). Every request stores a new measurement (unique serial).
+# VIGIL_BENCH_PERF=FILE also records a perf profile of the server during the collector run.
 #
 #   bench/collector.sh [--seconds 15] [--connections 64] [--threads 2] [--workers N] [--postgres]
 set -euo pipefail
@@ -64,7 +65,13 @@ run() {  # name script url
 echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s"
 HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
 export VIGIL_BENCH_SAMPLE="$WORK/sample.jsonl" VIGIL_BENCH_REPORT="$REPORT" VIGIL_BENCH_TOKEN="$TOKEN"
+PERF_PID=
+if [ -n "${VIGIL_BENCH_PERF:-}" ]; then  # profile the server during the collector run
+  perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$VIGIL_BENCH_PERF" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
+  PERF_PID=$!
+fi
 COLLECT=$(run collector bench/collector_post.lua "$URL")
+[ -n "$PERF_PID" ] && wait "$PERF_PID"
 STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 printf '\n%-28s %10s %9s %9s %8s %8s\n' contender requests/s p50_ms p99_ms errors non-2xx
