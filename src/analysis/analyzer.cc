@@ -42,6 +42,7 @@ Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
     options.keep_unknown = false;
     options.keep_other_test_keys = false;
     options.keep_certificates_and_events = false;
+    options.keep_request_headers_and_body = false;
     auto m = measure::MeasurementFromDom(root, options);
     if (!m) return tl::unexpected(m.error());
     r.verdict = AnalyzeWebConnectivity(*m, impl_->ctx, impl_->scratch);

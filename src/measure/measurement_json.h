@@ -26,6 +26,9 @@ struct ParseOptions {
   bool keep_other_test_keys = true;
   // Decode TLS peer certificates and read network events (verdicts need neither).
   bool keep_certificates_and_events = true;
+  // Read the headers and body of the probe's HTTP requests (verdicts need only the
+  // method and URL; the responses are always read).
+  bool keep_request_headers_and_body = true;
 };
 
 class MeasurementParser {

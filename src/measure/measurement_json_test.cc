@@ -119,6 +119,41 @@ TEST(MeasurementJson, UnwrapsTheCollectorEnvelope) {
   EXPECT_EQ(m->test_keys_json, R"({"a":1})");
 }
 
+TEST(MeasurementJson, AnalysisOptionsSkipWhatVerdictsDoNotRead) {
+  const std::string line = R"({"test_name":"web_connectivity","extra":1,"test_keys":{"requests":[
+    {"request":{"method":"GET","url":"http://x/","headers_list":[["Host","x"]],"headers":{"Host":"x"},"body":"q"},
+     "response":{"code":200,"headers_list":[["Server","y"]],"body":"<p>r</p>"}}],
+    "tls_handshakes":[{"peer_certificates":[{"format":"base64","data":"AP8="}]}]}})";
+  MeasurementParser parser;
+  auto full = parser.Parse(line);
+  ASSERT_TRUE(full) << full.error().ToString();
+  const auto& fr = full->web_connectivity->requests->front();
+  EXPECT_EQ(fr.request.headers_list.size(), 1u);
+  EXPECT_EQ(fr.request.headers.size(), 1u);
+  EXPECT_EQ(fr.request.body.bytes, "q");
+  EXPECT_EQ(full->web_connectivity->tls_handshakes->front().peer_certificates.size(), 1u);
+  EXPECT_EQ(full->extra.size(), 1u);
+
+  ParseOptions lean;  // what Analyzer uses
+  lean.keep_unknown = false;
+  lean.keep_certificates_and_events = false;
+  lean.keep_request_headers_and_body = false;
+  auto m = parser.Parse(line, lean);
+  ASSERT_TRUE(m) << m.error().ToString();
+  const auto& r = m->web_connectivity->requests->front();
+  EXPECT_EQ(r.request.method, "GET");
+  EXPECT_EQ(r.request.url, "http://x/");
+  EXPECT_TRUE(r.request.headers_list.empty());
+  EXPECT_TRUE(r.request.headers.empty());
+  EXPECT_FALSE(r.request.body.bytes);
+  ASSERT_TRUE(r.response);
+  EXPECT_EQ(r.response->code, 200);
+  EXPECT_EQ(r.response->headers_list.size(), 1u);  // responses are always read in full
+  EXPECT_EQ(r.response->body.bytes, "<p>r</p>");
+  EXPECT_TRUE(m->web_connectivity->tls_handshakes->front().peer_certificates.empty());
+  EXPECT_TRUE(m->extra.empty());
+}
+
 TEST(MeasurementJson, Base64BodiesAreDecodedAndReencoded) {
   MeasurementParser parser;
   auto m = parser.Parse(R"({"test_name":"web_connectivity","test_keys":{"requests":[

@@ -315,10 +315,12 @@ HttpRequest ParseRequest(Reader& r, Object o, const Where& path) {
   for (auto [k, v] : o) {
     if (k == "method") q.method = r.Str(v, path + ".method");
     else if (k == "url") q.url = r.Str(v, path + ".url");
-    else if (k == "headers_list") q.headers_list = r.HeaderList(v, path + ".headers_list");
-    else if (k == "headers") q.headers = r.HeaderMap(v, path + ".headers");
-    else if (k == "body") q.body = r.Body(v, path + ".body");
-    else if (k == "body_is_truncated") q.body_is_truncated = r.OptBool(v, path).value_or(false);
+    else if (k == "headers_list" || k == "headers" || k == "body") {
+      if (!r.options().keep_request_headers_and_body) continue;
+      if (k == "headers_list") q.headers_list = r.HeaderList(v, path + ".headers_list");
+      else if (k == "headers") q.headers = r.HeaderMap(v, path + ".headers");
+      else q.body = r.Body(v, path + ".body");
+    } else if (k == "body_is_truncated") q.body_is_truncated = r.OptBool(v, path).value_or(false);
     else r.Keep(q.extra, k, v);
   }
   return q;
