@@ -205,8 +205,18 @@ std::variant<net::HttpServerResponse, store::StoredMeasurement> Collector::Prepa
 
   // Validate the whole body strictly first (trailing bytes, nesting), then take the
   // measurement's exact bytes: the "content" value as it appears in the body.
+  // Parsers are kept per thread (a new one allocates its buffers on every request), but
+  // not the buffers of an unusually large submission.
+  constexpr size_t kKeepCapacity = size_t{4} << 20;
+  thread_local simdjson::dom::parser dom;
+  thread_local od::parser parser;
+  struct Shrink {
+    ~Shrink() {
+      if (dom.capacity() > kKeepCapacity) dom = simdjson::dom::parser();
+      if (parser.capacity() > kKeepCapacity) parser = od::parser();
+    }
+  } shrink_on_return;
   {
-    simdjson::dom::parser dom;
     simdjson::dom::object top;
     if (dom.parse(body.data(), body.size()).get_object().get(top) != simdjson::SUCCESS) {
       return Reject(400, "malformed_submission", "the body must be a JSON object");
@@ -221,7 +231,6 @@ std::variant<net::HttpServerResponse, store::StoredMeasurement> Collector::Prepa
     }
   }
   simdjson::padded_string padded(body);
-  od::parser parser;
   od::document doc;
   od::object content_obj;
   std::string_view raw;
