@@ -2,10 +2,11 @@
 # Benchmark of `vigil import ooni` into SQLite and into PostgreSQL against the parse-only
 # baseline (bench/parse_baseline: simdjson reading every line), in the same run.
 #
-# Builds the release preset in build/release (bench/build.sh), derives COUNT measurements (default 1,000,000) from
-# the real ones in data/samples/ (bench/gen_measurements: fresh measurement_uid, time and
-# country on every line; only sample lines under 16 KB, so the corpus stays a few GB), then
-# reports measurements/s and MB/s (of JSON read) for each contender.
+# Builds the release preset in build/release (bench/build.sh), derives COUNT measurements
+# (default 1,000,000) from the real ones in data/samples/ (bench/gen_measurements: fresh
+# measurement_uid, time and country on every line; only sample lines under 16 KB, so the
+# corpus stays a few GB), then reports measurements/s and MB/s (of JSON read) for each
+# contender; the baseline is the best of three runs.
 # Target (issue 4): SQLite import >= 25% of the baseline's MB/s.
 # PostgreSQL runs on a private cluster with fsync on (scripts/with-postgres).
 #
@@ -49,7 +50,11 @@ row() {  # name seconds baseline_mbps
 printf 'Corpus: %s (%d measurements, %.1f MB); %d cores (shared), import --jobs %d\n\n' \
   "$CORPUS" "$LINES" "$(echo "$BYTES / 1000000" | bc -l)" "$(nproc)" "$JOBS"
 printf '%-36s %9s %14s %9s %12s\n' "contender" "seconds" "measurements/s" "MB/s" "vs baseline"
-T_BASE=$(secs "$BUILD/bench/parse_baseline" "$CORPUS")
+T_BASE=""  # the baseline is short: its best of three runs (the strictest comparison)
+for _ in 1 2 3; do
+  t=$(secs "$BUILD/bench/parse_baseline" "$CORPUS")
+  if [ -z "$T_BASE" ] || [ "$(echo "$t < $T_BASE" | bc -l)" = 1 ]; then T_BASE=$t; fi
+done
 BASE=$(echo "$BYTES / 1000000 / $T_BASE" | bc -l)
 row "parse-only baseline (simdjson)" "$T_BASE" "$BASE"
 
