@@ -19,11 +19,10 @@ while [ $# -gt 0 ]; do
     *) echo "dashboard.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
-BUILD=${BUILD:-build/h-web}
 [ -x /usr/bin/chromium ] || { echo "dashboard.sh: needs Debian's chromium" >&2; exit 1; }
 [ -d web/node_modules ] || { echo "dashboard.sh: run scripts/setup (web/node_modules missing)" >&2; exit 1; }
-[ -f "$BUILD/CMakeCache.txt" ] || cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=Release -DVIGIL_BUILD_TESTS=OFF >/dev/null
-cmake --build "$BUILD" --target vigil gen_measurements >/dev/null
+. bench/build.sh
+bench_build vigil gen_measurements
 VIGIL="$BUILD/apps/vigil/vigil"
 "$VIGIL" --help | grep -qE '^\s+serve\s' || { echo "dashboard.sh: $VIGIL has no serve subcommand" >&2; exit 1; }
 (cd web && npm run build >/dev/null)

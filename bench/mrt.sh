@@ -8,7 +8,7 @@
 # file bench/gen_mrt derives from the shared 2002 RIB dump: a TABLE_DUMP_V2 dump seen by
 # --peers peers, then --hours of BGP4MP updates (--updates prefix events, session resets,
 # a 30-minute outage of the largest origin AS). bgpdump reads it like any RIS file.
-# Builds RelWithDebInfo (-O2 -g -DNDEBUG) in build/h-mrt-rel (VIGIL_MRT_BUILD overrides).
+# Builds the release preset (RelWithDebInfo, -O2 -g) in build/release (VIGIL_MRT_BUILD overrides).
 # Target (issue 6): vigil import mrt at least 3x faster than bgpdump -m.
 #
 #   bench/mrt.sh [--repeat 3] [--peers 12] [--hours 6] [--updates 400000]
@@ -32,10 +32,9 @@ command -v bgpdump >/dev/null || { echo "mrt.sh: bgpdump is not installed (apt-g
 DATA=${VIGIL_SHARED_DATA:-../shared/data}
 MRT_DIR="$DATA/bgp/mrt"
 [ -d "$MRT_DIR" ] || { echo "mrt.sh: no shared MRT files in $MRT_DIR (set VIGIL_SHARED_DATA)" >&2; exit 1; }
-BUILD=${VIGIL_MRT_BUILD:-build/h-mrt-rel}
-cmake -S . -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO='-O2 -g -DNDEBUG' -DVIGIL_BUILD_TESTS=OFF >/dev/null
-ninja -C "$BUILD" -j2 vigil gen_mrt >/dev/null
+BUILD=${VIGIL_MRT_BUILD:-${BUILD:-}}
+. bench/build.sh
+bench_build vigil gen_mrt
 VIGIL="$BUILD/apps/vigil/vigil"
 WORK=${BENCH_DIR:-build/bench}
 mkdir -p "$WORK"
