@@ -144,16 +144,22 @@ int64_t CountAll(Store& s) {
   return n ? *n : -1;
 }
 
-TEST_P(StoreTest, StoresARealMeasurementAndGivesItBackUnchanged) {
+// The first real measurement of data/samples, and what the analyzer makes of it.
+void FirstSample(std::string& line, Result<analysis::AnalysisRecord>& record) {
   std::ifstream in(fs::path(std::getenv("VIGIL_SOURCE_DIR") ? std::getenv("VIGIL_SOURCE_DIR") : VIGIL_SOURCE_DIR) /
                    "data/samples/ooni-sample.jsonl");
-  std::string line;
   ASSERT_TRUE(std::getline(in, line));
   analysis::AnalysisContext ctx;
   ctx.fingerprints = &analysis::FingerprintDb::Builtin();
   analysis::Analyzer analyzer(ctx);
-  auto record = analyzer.Analyze(line);
+  record = analyzer.Analyze(line);
   ASSERT_TRUE(record) << record.error().ToString();
+}
+
+TEST_P(StoreTest, StoresARealMeasurementAndGivesItBackUnchanged) {
+  std::string line;
+  Result<analysis::AnalysisRecord> record = Fail("unset", "");
+  ASSERT_NO_FATAL_FAILURE(FirstSample(line, record));
   auto m = PrepareMeasurement(*record, line, {});
   ASSERT_TRUE(m) << m.error().ToString();
   EXPECT_TRUE(m->measurement_uid.starts_with("20240124141213.000000_IT_webconnectivity_")) << m->measurement_uid;
@@ -192,15 +198,9 @@ TEST_P(StoreTest, StoresARealMeasurementAndGivesItBackUnchanged) {
 }
 
 TEST_P(StoreTest, FindKeyAndPreparingWhatIsAlreadyStored) {
-  std::ifstream in(fs::path(std::getenv("VIGIL_SOURCE_DIR") ? std::getenv("VIGIL_SOURCE_DIR") : VIGIL_SOURCE_DIR) /
-                   "data/samples/ooni-sample.jsonl");
   std::string line;
-  ASSERT_TRUE(std::getline(in, line));
-  analysis::AnalysisContext ctx;
-  ctx.fingerprints = &analysis::FingerprintDb::Builtin();
-  analysis::Analyzer analyzer(ctx);
-  auto record = analyzer.Analyze(line);
-  ASSERT_TRUE(record) << record.error().ToString();
+  Result<analysis::AnalysisRecord> record = Fail("unset", "");
+  ASSERT_NO_FATAL_FAILURE(FirstSample(line, record));
 
   // The hook is asked with the idempotency key; "not stored" gives a full row.
   std::vector<std::string> asked;
