@@ -255,8 +255,10 @@ void AddImportCommand(CLI::App& root) {
       "ooni",
       "Import OONI measurements: JSON, JSONL and .gz files, or folders walked recursively (OONI's bucket\n"
       "layout raw/YYYYMMDD/HH/CC/testname/*.jsonl.gz). Each measurement is analysed (verdict, fingerprint)\n"
-      "and stored with its raw JSON, once: re-importing the same files stores nothing new. Malformed\n"
-      "measurements are skipped and reported with file:line; the exit status is then 1.");
+      "and stored with its raw JSON, once: re-importing the same files stores nothing new (and is fast:\n"
+      "what the store holds is not compressed again). Malformed measurements are skipped and reported\n"
+      "with file:line; the exit status is then 1. Interrupted, it keeps every batch it committed: run it\n"
+      "again to finish. The summary is printed once everything stored is flushed to disk.");
   ooni->add_option("paths", flags->paths, "Files or folders; '-' reads standard input")->required();
   auto* data = ooni->add_option("--data", flags->data_dir, "Data folder of the embedded SQLite store")
                    ->capture_default_str();
