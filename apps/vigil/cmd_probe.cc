@@ -139,6 +139,9 @@ void AddProbeCommand(CLI::App& root) {
   run->add_option("--outbox", f->config.outbox_path, "Outbox file (default: $VIGIL_DATA_DIR/outbox.sqlite)");
   run->add_flag("--resume", f->config.resume, "Finish the newest interrupted run");
   run->add_option("--upload", f->config.upload_url, "Collector URL to upload to after the run");
+  run->add_option("--token", f->config.upload_token,
+                  "Probe token of a Vigil server for --upload (better from the environment: VIGIL_PROBE_TOKEN)")
+      ->envname("VIGIL_PROBE_TOKEN");
   run->add_option("--upload-attempts", f->config.upload_attempts, "Tries per upload request")
       ->capture_default_str();
   run->add_option("--upload-backoff-ms", f->upload_backoff_ms, "First retry delay (doubles)")
@@ -152,6 +155,10 @@ void AddProbeCommand(CLI::App& root) {
   auto* upload = probe_cmd->add_subcommand(
       "upload", "Send the outbox's measurements to a collector (OONI collector protocol).");
   upload->add_option("--collector", u->options.collector_url, "Collector base URL")->required();
+  upload->add_option("--token", u->options.token,
+                     "Probe token of a Vigil server (`vigil token create --role probe`); better from the "
+                     "environment: VIGIL_PROBE_TOKEN. OONI's collectors need none")
+      ->envname("VIGIL_PROBE_TOKEN");
   upload->add_option("--outbox", u->outbox, "Outbox file (default: $VIGIL_DATA_DIR/outbox.sqlite)");
   upload->add_option("--ca-file", u->ca_file, "Extra PEM CA file to trust");
   upload->add_option("--attempts", u->options.max_attempts, "Tries per request")

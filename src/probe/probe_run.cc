@@ -263,6 +263,7 @@ Result<ProbeRunSummary> RunProbe(const ProbeRunConfig& config) {
   if (!c.upload_url.empty()) {
     UploadOptions u;
     u.collector_url = c.upload_url;
+    u.token = c.upload_token;
     u.software_version = c.software_version;
     u.max_attempts = c.upload_attempts;
     u.initial_backoff = c.upload_backoff;

@@ -43,6 +43,7 @@ struct ProbeRunConfig {
   bool progress = false;
 
   std::string upload_url;  // empty: keep everything in the outbox
+  std::string upload_token;  // see UploadOptions::token
   int upload_attempts = 5;
   std::chrono::milliseconds upload_backoff{500};
 };

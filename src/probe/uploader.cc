@@ -39,6 +39,7 @@ asio::awaitable<Result<PostResponse>> Uploader::PostWithRetry(const std::string&
   while (!base.empty() && base.back() == '/') base.pop_back();
   measure::nettests::PostOptions post;
   post.timeout = options_.request_timeout;
+  if (!options_.token.empty()) post.headers.push_back("Authorization: Bearer " + options_.token);
   auto backoff = options_.initial_backoff;
   Result<PostResponse> last = Fail("http_request_failed", "no attempt made");
   const int attempts = std::max(options_.max_attempts, 1);
@@ -89,7 +90,13 @@ asio::awaitable<Result<UploadStats>> Uploader::Upload() {
         auto r = co_await PostWithRetry("/report", body);
         auto id = r && r->status == 200 ? StringMember(r->body, "report_id") : std::nullopt;
         if (!id) {
-          stats.last_failure = r ? fmt::format("POST /report: HTTP {}", r->status)
+          stats.last_failure = r ? fmt::format("POST /report: HTTP {}{}", r->status,
+                                               r->status == 401 || r->status == 403
+                                                   ? (options_.token.empty()
+                                                          ? " (the collector wants a probe token: --token or "
+                                                            "VIGIL_PROBE_TOKEN)"
+                                                          : " (the collector refused the probe token)")
+                                                   : "")
                                  : "POST /report: " + r.error().ToString();
           collector_down = true;
           break;

@@ -26,6 +26,10 @@ namespace vigil::probe {
 
 struct UploadOptions {
   std::string collector_url;  // e.g. "https://collector.example.org" (no trailing path)
+  // A probe token of a Vigil server, sent as "Authorization: Bearer"; empty sends none
+  // (OONI's collectors and `vigil serve --open-collector` need none; credentials in the
+  // URL, http://probe:TOKEN@host, also work but show in the process list).
+  std::string token;
   std::string software_version;
   int max_attempts = 5;  // per request
   std::chrono::milliseconds initial_backoff{500};

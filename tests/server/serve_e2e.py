@@ -374,8 +374,29 @@ def probe_test():
     st, _ = http(server.url + "/report", "{}")
     if st != 401:
         fail(f"anonymous POST /report answered {st}, expected 401")
+    # A second measurement, uploaded by `vigil probe upload` with the token from the
+    # environment and a plain URL: without it the upload fails, says why, and keeps it.
+    site2 = server.url + "/api/openapi.json"
+    r = subprocess.run([VIGIL, "probe", "run", "--input", site2, "--outbox", outbox, "--geo-dir", "/nonexistent",
+                        "--cc", "IT", "--asn", "AS30722", "--timeout-ms", "3000"],
+                       capture_output=True, text=True, timeout=180)
+    if r.returncode != 0:
+        fail(f"vigil probe run (no upload): {r.returncode} {r.stderr[-2000:]}")
+    env = {k: v for k, v in os.environ.items() if k != "VIGIL_PROBE_TOKEN"}
+    r = subprocess.run([VIGIL, "probe", "upload", "--collector", server.url, "--outbox", outbox, "--attempts", "1"],
+                       capture_output=True, text=True, timeout=120, env=env)
+    if r.returncode == 0 or "VIGIL_PROBE_TOKEN" not in r.stderr:
+        fail(f"upload without a token: exit {r.returncode}, {r.stderr[-500:]}")
+    r = subprocess.run([VIGIL, "probe", "upload", "--collector", server.url, "--outbox", outbox],
+                       capture_output=True, text=True, timeout=120, env=dict(env, VIGIL_PROBE_TOKEN=token))
+    if r.returncode != 0:
+        fail(f"vigil probe upload with VIGIL_PROBE_TOKEN: {r.stderr[-500:]}")
+    _, body = http(server.url + "/api/v1/measurements?limit=1")
+    if json.loads(body)["metadata"]["count"] != 2:
+        fail("the token upload did not store the second measurement")
     server.stop()
-    print("PASS: vigil probe run uploaded to vigil serve (token in the collector URL) and the measurement round-trips")
+    print("PASS: vigil probe uploaded to vigil serve (token in the URL, then in VIGIL_PROBE_TOKEN) and the "
+          "measurements round-trip")
 
 
 try:
