@@ -185,8 +185,11 @@ asio::awaitable<HttpServerResponse> Server::Handle(const HttpServerRequest& requ
       co_await asio::co_spawn(IsSubmission(request) ? submit_pool_ : pool_, OnPool(&request, &route),
                               asio::use_awaitable);
   const auto elapsed = std::chrono::steady_clock::now() - start;
-  spdlog::info("{} {} {} {}B {:.2f}ms {}", request.method, request.Path(), r.status, r.body.size(),
-               std::chrono::duration<double, std::milli>(elapsed).count(), request.remote);
+  // No client address in the log: the clients are volunteers' probes, and a seized log
+  // must not list where they are (the address is only used in memory: rate limit, and
+  // country/network of a submission that does not say them).
+  spdlog::info("{} {} {} {}B {:.2f}ms", request.method, request.Path(), r.status, r.body.size(),
+               std::chrono::duration<double, std::milli>(elapsed).count());
   co_return r;
 }
 

@@ -395,6 +395,12 @@ def probe_test():
     if json.loads(body)["metadata"]["count"] != 2:
         fail("the token upload did not store the second measurement")
     server.stop()
+    # The server's log names requests, never the addresses they came from.
+    server.log.flush()
+    with open(server.log.name) as f:
+        requests = [l for l in f if "POST /report" in l]
+    if not requests or any("127.0.0.1" in l for l in requests):
+        fail(f"the request log must exist and hold no client address: {requests[:3]}")
     print("PASS: vigil probe uploaded to vigil serve (token in the URL, then in VIGIL_PROBE_TOKEN) and the "
           "measurements round-trip")
 
