@@ -266,7 +266,9 @@ void AddProbeWatchSubcommands(CLI::App& probe_cmd) {
                     "JSON file of what to check (see src/watch/README.md; default: this "
                     "machine's gateway and resolver, major sites, messaging platforms)");
   watch->add_option("--server", f->server, "Vigil server URL to check in with and upload to");
-  watch->add_option("--token", f->token, "Probe token for --server");
+  watch->add_option("--token", f->token,
+                    "Probe token for --server (better from the environment: VIGIL_PROBE_TOKEN)")
+      ->envname("VIGIL_PROBE_TOKEN");
   watch->add_option("--cc", f->cc, "Country code to report (never looked up)")
       ->capture_default_str();
   watch->add_option("--asn", f->asn, "Network to report, e.g. AS30987 (never looked up)")
