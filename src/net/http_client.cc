@@ -195,14 +195,7 @@ asio::awaitable<void> Exchange::Transact(Stream& stream, asio::ip::tcp::socket& 
   std::array<char, kReadChunk> chunk{};
   std::optional<SteadyTime> header_done;
   auto parse_pending = [&]() -> std::optional<std::string> {
-    while (!pending.empty() && !parser.is_done() && !parser.truncated) {
-      beast::error_code ec;
-      const std::size_t used = parser.put(asio::buffer(pending.data(), pending.size()), ec);
-      pending.erase(0, used);
-      if (ec == http::error::need_more) break;
-      if (ec) return std::string(kHttpRequestFailed);
-      if (used == 0) break;
-    }
+    if (!parser.Feed(pending)) return std::string(kHttpRequestFailed);
     if (!header_done && parser.is_header_done()) header_done = SteadyNow();
     return std::nullopt;
   };

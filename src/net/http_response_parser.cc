@@ -18,9 +18,23 @@ void ResponseParser::Append(string_view data) {
   if (data.size() > room) truncated = true;
 }
 
+bool ResponseParser::Feed(std::string& pending) {
+  namespace http = boost::beast::http;
+  while (!pending.empty() && !is_done() && !truncated) {
+    if (starved_ && chunked() && pending.size() < 5) return true;  // see the header
+    boost::beast::error_code ec;
+    const std::size_t used = put(boost::asio::buffer(pending.data(), pending.size()), ec);
+    pending.erase(0, used);
+    starved_ = ec == http::error::need_more;
+    if (starved_) return true;
+    if (ec) return false;
+    if (used == 0) return true;
+  }
+  return true;
+}
+
 ParsedHttpResponse ParseHttpResponse(std::string_view wire, std::size_t max_body, std::size_t max_header,
                                      std::size_t chunk) {
-  namespace http = boost::beast::http;
   ParsedHttpResponse out;
   ResponseParser parser(max_body);
   parser.header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(max_header, UINT32_MAX)));
@@ -32,17 +46,7 @@ ParsedHttpResponse ParseHttpResponse(std::string_view wire, std::size_t max_body
     const std::size_t n = std::min(chunk, wire.size() - at);
     pending.append(wire.substr(at, n));
     at += n;
-    while (!pending.empty() && !parser.is_done() && !parser.truncated) {
-      boost::beast::error_code ec;
-      const std::size_t used = parser.put(boost::asio::buffer(pending.data(), pending.size()), ec);
-      pending.erase(0, used);
-      if (ec == http::error::need_more) break;
-      if (ec) {
-        out.failure = std::string(kHttpRequestFailed);
-        break;
-      }
-      if (used == 0) break;
-    }
+    if (!parser.Feed(pending)) out.failure = std::string(kHttpRequestFailed);
   }
   if (!out.failure && !parser.is_done() && !parser.truncated) {
     boost::beast::error_code eof_ec;

@@ -42,5 +42,34 @@ TEST(HttpResponseParser, RecordsGarbageAndCutResponsesAsOoniFailures) {
   EXPECT_EQ(std::string(eof_body.body.begin(), eof_body.body.end()), "until the end");
 }
 
+TEST(HttpResponseParser, ChunkedBodiesArriveWhole1ByteAtATime) {
+  // Chunked bodies whatever the read size. (The input with which Boost 1.81's parser
+  // asserted on a resumed last chunk, boostorg/beast#2861, is in the fuzz corpus:
+  // tests/fuzz/corpus/http_response/beast-last-chunk-1-byte-reads, replayed by ctest.)
+  const std::string wire =
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n6;ext=1\r\n world\r\n0\r\n\r\n";
+  for (std::size_t chunk : {1u, 2u, 3u, 4u, 5u, 4096u}) {
+    auto r = ParseHttpResponse(wire, 1024, 8192, chunk);
+    EXPECT_FALSE(r.failure) << chunk << ": " << r.failure.value_or("");
+    EXPECT_EQ(std::string(r.body.begin(), r.body.end()), "hello world") << chunk;
+  }
+  // An empty body: the last chunk comes first (no CRLF of a previous chunk before it).
+  for (std::size_t chunk : {1u, 2u, 4096u}) {
+    auto empty = ParseHttpResponse("HTTP/1.1 204 No Content\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 1024,
+                                   8192, chunk);
+    EXPECT_FALSE(empty.failure) << chunk;
+    EXPECT_EQ(empty.code, 204);
+    EXPECT_TRUE(empty.body.empty());
+  }
+  // With a trailer, and cut inside the last chunk.
+  auto trailer = ParseHttpResponse(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\nX-T: 1\r\n\r\n", 1024, 8192, 1);
+  EXPECT_FALSE(trailer.failure);
+  EXPECT_EQ(std::string(trailer.body.begin(), trailer.body.end()), "ok");
+  auto cut = ParseHttpResponse("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nok\r\n0\r\n\r", 1024,
+                               8192, 1);
+  EXPECT_EQ(cut.failure, "eof_error");
+}
+
 }  // namespace
 }  // namespace vigil::net::internal
