@@ -138,8 +138,12 @@ FingerprintDb::~FingerprintDb() = default;
 Result<std::unique_ptr<FingerprintDb>> FingerprintDb::Load(std::string_view dns_csv,
                                                            std::string_view http_csv) {
   std::unique_ptr<FingerprintDb> db(new FingerprintDb());
-  for (auto [table, name] : {std::pair{dns_csv, "fingerprints_dns.csv"},
+  for (const auto& source : {std::pair{dns_csv, "fingerprints_dns.csv"},
                              std::pair{http_csv, "fingerprints_http.csv"}}) {
+    // Plain variables, not structured bindings: clang 14 (the fuzz preset) cannot capture
+    // those in the lambda below.
+    const std::string_view table = source.first;
+    const char* const name = source.second;
     auto rows = ForEachRecord(table, name, [&](const std::vector<std::string>& f,
                                                size_t row) -> Result<bool> {
       // name,scope,other_names,location_found,pattern_type,pattern,confidence_no_fp,
