@@ -167,7 +167,11 @@ Result<PlatformConfig> ParsePlatformConfig(std::string_view text) {
   auto bad = [](std::string_view key, std::string_view what) {
     return Fail(std::string(failure::kParseError), fmt::format("{}: expected {}", key, what));
   };
-  for (auto [key, value] : *obj) {
+  for (const auto& field : *obj) {
+    // Plain variables, not structured bindings: clang 14 (the fuzz preset) cannot capture
+    // those in the lambdas below.
+    const std::string_view key = field.key;
+    const json::Element value = field.value;
     auto strings = [&](std::vector<std::string>& out) -> bool {
       auto arr = json::AsArray(value);
       if (!arr) return false;
