@@ -112,6 +112,16 @@ bool RollupAnswers(const MeasurementFilter& f) {
   return !f.input && midnight(f.since) && midnight(f.until);
 }
 
+void AddToRollup(const StoredMeasurement& m, RollupDelta& delta) {
+  const int64_t t = m.measurement_start_time.time_since_epoch().count();
+  const int64_t day = t - ((t % 86400) + 86400) % 86400;
+  ++delta[RollupKey{day, m.probe_cc, m.probe_asn, m.test_name, m.domain,
+                    // "" (not a null view: SQLite would bind that as NULL)
+                    m.category_code ? std::string_view(*m.category_code) : std::string_view(""),
+                    m.verdict.anomaly.value_or(false), m.verdict.confirmed.value_or(false),
+                    m.verdict.failure.value_or(false)}];
+}
+
 Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string& table, bool weighted) {
   Query q;
   const char* one = weighted ? "n" : "1";

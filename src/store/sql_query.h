@@ -5,7 +5,10 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -50,6 +53,14 @@ Query AggregationQuery(const AggregationRequest& r, Dialect d, const std::string
 // measurement_start_time so the same WHERE applies) answers a filter exactly: no `input`,
 // and since/until on UTC midnights.
 bool RollupAnswers(const MeasurementFilter& f);
+
+// One group of the daily rollup (measurement_daily, both backends): the UTC day and the
+// columns a filter or an axis can use; null verdict flags count as false, as everywhere.
+// The views point into the measurements added, which must outlive the delta.
+using RollupKey = std::tuple<int64_t, std::string_view, int64_t, std::string_view, std::string_view,
+                             std::string_view, bool, bool, bool>;
+using RollupDelta = std::map<RollupKey, int64_t>;  // sorted: every writer locks groups in one order
+void AddToRollup(const StoredMeasurement& m, RollupDelta& delta);
 
 // Reads one row selected with the measurement columns listed above (same order in both
 // stores). Row is a store's row cursor with

@@ -539,17 +539,9 @@ struct PgStore::Impl {
   // that two nodes adding to the same groups wait for each other rather than deadlock.
   Result<void> ApplyRollup(Connection& c, std::span<const StoredMeasurement* const> rows,
                            const std::set<std::string>& inserted) {
-    using Key = std::tuple<int64_t, std::string_view, int64_t, std::string_view, std::string_view, std::string_view,
-                           bool, bool, bool>;
-    std::map<Key, int64_t> delta;
+    sql::RollupDelta delta;
     for (const StoredMeasurement* m : rows) {
-      if (!inserted.count(m->idempotency_key)) continue;
-      const int64_t t = m->measurement_start_time.time_since_epoch().count();
-      const int64_t day = t - ((t % 86400) + 86400) % 86400;
-      ++delta[Key{day, m->probe_cc, m->probe_asn, m->test_name, m->domain,
-                  m->category_code ? std::string_view(*m->category_code) : std::string_view(),
-                  m->verdict.anomaly.value_or(false), m->verdict.confirmed.value_or(false),
-                  m->verdict.failure.value_or(false)}];
+      if (inserted.count(m->idempotency_key)) sql::AddToRollup(*m, delta);
     }
     constexpr size_t kKeysPerStatement = 1000;  // 10 parameters each, far below libpq's 65,535
     auto it = delta.begin();

@@ -320,17 +320,8 @@ const std::string kUidByKeySql = "SELECT measurement_uid FROM measurements WHERE
 
 StoredMeasurement ReadMeasurement(const Stmt& s) { return sql::ReadMeasurementRow(s); }
 
-// One row of measurement_daily (see sql::RollupAnswers): the day and the columns a
-// filter or an axis can use; null verdict flags count as false, as everywhere.
-using RollupKey = std::tuple<int64_t, std::string, int64_t, std::string, std::string, std::string, int, int, int>;
-using RollupDelta = std::map<RollupKey, int64_t>;
-
-void AddToRollup(const StoredMeasurement& m, RollupDelta& delta) {
-  const int64_t t = m.measurement_start_time.time_since_epoch().count();
-  ++delta[RollupKey{t - t % 86400, m.probe_cc, m.probe_asn, m.test_name, m.domain, m.category_code.value_or(""),
-                    m.verdict.anomaly.value_or(false) ? 1 : 0, m.verdict.confirmed.value_or(false) ? 1 : 0,
-                    m.verdict.failure.value_or(false) ? 1 : 0}];
-}
+using sql::AddToRollup;
+using sql::RollupDelta;
 
 const std::string kRollupSql =
     "INSERT INTO measurement_daily (measurement_start_time, probe_cc, probe_asn, test_name, domain, category_code, "
@@ -407,14 +398,14 @@ struct SqliteStore::Impl {
       if (!s) return tl::unexpected(s.error());
       Stmt& st = **s;
       st.Bind(1, std::get<0>(k));
-      st.Bind(2, std::string_view(std::get<1>(k)));
+      st.Bind(2, std::get<1>(k));
       st.Bind(3, std::get<2>(k));
-      st.Bind(4, std::string_view(std::get<3>(k)));
-      st.Bind(5, std::string_view(std::get<4>(k)));
-      st.Bind(6, std::string_view(std::get<5>(k)));
-      st.Bind(7, int64_t{std::get<6>(k)});
-      st.Bind(8, int64_t{std::get<7>(k)});
-      st.Bind(9, int64_t{std::get<8>(k)});
+      st.Bind(4, std::get<3>(k));
+      st.Bind(5, std::get<4>(k));
+      st.Bind(6, std::get<5>(k));
+      st.Bind(7, int64_t{std::get<6>(k) ? 1 : 0});
+      st.Bind(8, int64_t{std::get<7>(k) ? 1 : 0});
+      st.Bind(9, int64_t{std::get<8>(k) ? 1 : 0});
       st.Bind(10, n);
       if (auto r = st.Step(); !r) return tl::unexpected(r.error());
     }
