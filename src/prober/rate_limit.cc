@@ -14,16 +14,34 @@ ProbeRateLimit::ProbeRateLimit(double rate_per_second, int burst)
   assert(rate_per_second > 0 && burst >= 1);
 }
 
-Clock::MonoTime ProbeRateLimit::Reserve(Clock::MonoTime now) {
-  if (!started_ || theoretical_arrival_ < now) {
-    theoretical_arrival_ = now;
-    started_ = true;
+// A slot may be used up to (burst - 1) intervals before its theoretical time, never before now.
+Clock::MonoTime ProbeRateLimit::Earliest(const Gcra& g, Clock::MonoTime now) const {
+  if (!g.started || g.theoretical_arrival < now) return now;
+  return std::max(now, g.theoretical_arrival - (burst_ - 1) * interval_);
+}
+
+void ProbeRateLimit::Advance(Gcra& g, Clock::MonoTime now, std::chrono::nanoseconds interval) {
+  if (!g.started || g.theoretical_arrival < now) {
+    g.theoretical_arrival = now;
+    g.started = true;
   }
-  // A slot may be used up to (burst - 1) intervals before its theoretical time, never before now.
-  const Clock::MonoTime at = std::max(now, theoretical_arrival_ - (burst_ - 1) * interval_);
-  theoretical_arrival_ += interval_;
-  ++reserved_;
+  g.theoretical_arrival += interval;
+}
+
+Clock::MonoTime ProbeRateLimit::Reserve(Clock::MonoTime now) {
+  const Clock::MonoTime at = Earliest(reserved_, now);
+  Advance(reserved_, now, interval_);
   return at;
+}
+
+Clock::MonoTime ProbeRateLimit::MaySendAt(Clock::MonoTime now) const {
+  return Earliest(sent_schedule_, now);
+}
+
+void ProbeRateLimit::Sent(Clock::MonoTime now) {
+  assert(MaySendAt(now) == now);
+  Advance(sent_schedule_, now, interval_);
+  ++sent_;
 }
 
 }  // namespace vigil::prober

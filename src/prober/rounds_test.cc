@@ -103,7 +103,7 @@ TEST_F(RoundsTest, ProbeCountsAddUpAndStayWithinTheCaps) {
     EXPECT_LE(s.probes, 3u * 15u);
   }
   EXPECT_EQ(total, sender_.sent());
-  EXPECT_EQ(total, limit_.reserved());
+  EXPECT_EQ(total, limit_.sent());
   EXPECT_EQ(total, pinger_.probed.size());
   // Stable rounds cost one probe per block.
   EXPECT_EQ(summaries_.back().probes, 3u);
