@@ -102,6 +102,7 @@ class Builder {
                   "cannot infer the step: give --step, or more than one timestamp");
     }
     out.step = step;
+    size_t total_bins = 0;  // over every entity: the memory the series take
     for (auto& [entity, samples] : samples_) {
       if (samples.empty()) continue;
       Series s;
@@ -113,12 +114,13 @@ class Builder {
       s.start = WallTime(first - Mod(first, step));
       auto span = std::chrono::floor<seconds>(samples.back().time - s.start);
       auto bins = static_cast<size_t>(span / step) + 1;
-      if (bins > options_.max_bins) {
+      if (bins > options_.max_bins - total_bins) {
         return Fail("invalid_argument",
-                    fmt::format("entity \"{}\" spans {} bins of {} s (limit {}): check the "
-                                "timestamps or the step",
-                                entity, bins, step.count(), options_.max_bins));
+                    fmt::format("entity \"{}\" spans {} bins of {} s, and the file's series "
+                                "{} bins in all (limit {}): check the timestamps or the step",
+                                entity, bins, step.count(), total_bins + bins, options_.max_bins));
       }
+      total_bins += bins;
       std::vector<double> sum(bins, 0.0);
       std::vector<int> count(bins, 0);
       for (const Sample& sample : samples) {

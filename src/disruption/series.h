@@ -60,8 +60,8 @@ struct SeriesCsvOptions {
   // Bin width; when absent it is inferred as the most common gap between consecutive
   // distinct timestamps of an entity.
   std::optional<std::chrono::seconds> step;
-  // A series may not span more bins than this (guards against a stray timestamp far in
-  // the future making a huge series).
+  // The series of one file may not span more bins than this in all (guards against a
+  // stray timestamp far in the future, or many entities, making huge series).
   size_t max_bins = size_t{20} << 20;
 };
 

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace vigil::disruption {
@@ -105,6 +106,21 @@ TEST(SeriesCsvTest, StrayFarTimestampIsAnErrorNotAHugeSeries) {
       "time,value\n2024-01-01T00:00:00Z,1\n2024-01-01T00:05:00Z,1\n2099-01-01T00:00:00Z,1\n",
       options);
   EXPECT_FALSE(csv);
+}
+
+TEST(SeriesCsvTest, TheBinLimitCountsEveryEntity) {
+  // Each entity alone fits (600 bins of 5 minutes); together they do not.
+  SeriesCsvOptions options;
+  options.max_bins = 1000;
+  const std::string two_days = "2024-01-01T00:00:00Z,1,{}\n2024-01-01T00:05:00Z,1,{}\n"
+                               "2024-01-03T01:55:00Z,1,{}\n";
+  std::string text = "time,value,entity\n";
+  for (const char* e : {"a", "b"}) text += fmt::format(fmt::runtime(two_days), e, e, e);
+  auto csv = ParseSeriesCsv(text, options);
+  ASSERT_FALSE(csv);
+  EXPECT_NE(csv.error().message.find("limit 1000"), std::string::npos) << csv.error().message;
+  options.max_bins = 1200;
+  ASSERT_TRUE(ParseSeriesCsv(text, options));
 }
 
 TEST(SeriesCsvTest, ReadsAFile) {
