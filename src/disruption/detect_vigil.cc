@@ -25,6 +25,8 @@ double MedianInPlace(std::vector<double>& v) {
   return (lower + upper) / 2;
 }
 
+using Slot = std::vector<double>;
+
 struct Timed {
   WallTime time;
   double value;
@@ -78,13 +80,13 @@ class Detector {
 
   double Baseline(size_t i) const {
     if (std::isnan(level_)) return kNaN;
-    const std::deque<double>& weekly = week_slots_[WeekSlot(i)];
+    const Slot& weekly = week_slots_[WeekSlot(i)];
     std::vector<double> buf;
     if (!weekly.empty()) {
       buf.assign(weekly.begin(), weekly.end());
       return level_ * MedianInPlace(buf);
     }
-    const std::deque<double>& daily = day_slots_[DaySlot(i)];
+    const Slot& daily = day_slots_[DaySlot(i)];
     if (!daily.empty()) {
       buf.assign(daily.begin(), daily.end());
       return level_ * MedianInPlace(buf);
@@ -122,7 +124,7 @@ class Detector {
     for (size_t i : warmup_bins_) AddShape(i, s_.values[i] / level_);
     std::vector<double> buf;
     for (size_t i : warmup_bins_) {
-      const std::deque<double>& daily = day_slots_[DaySlot(i)];
+      const Slot& daily = day_slots_[DaySlot(i)];
       buf.assign(daily.begin(), daily.end());
       const double b = level_ * MedianInPlace(buf);
       if (b > 0) AddResidual(i, s_.values[i] / b - 1);
@@ -140,7 +142,9 @@ class Detector {
   void AddResidual(size_t i, double rel) {
     residuals_.push_back({s_.TimeAt(i), rel});
     while (residuals_.size() > window_bins_) residuals_.pop_front();
-    std::deque<double>& by_hour = hour_residuals_[HourOfDay(i)];
+    const size_t hour = HourOfDay(i);
+    hour_changed_[hour] = true;
+    std::deque<double>& by_hour = hour_residuals_[hour];
     by_hour.push_back(rel);
     while (by_hour.size() > 4 * (window_bins_ / 24 + 1)) by_hour.pop_front();  // 4 weeks
   }
@@ -148,6 +152,11 @@ class Detector {
   static void Push(std::deque<double>& d, double v, size_t cap) {
     d.push_back(v);
     while (d.size() > cap) d.pop_front();
+  }
+  // A slot keeps a few values (`weeks` or `days`), the oldest first.
+  static void Push(Slot& d, double v, size_t cap) {
+    d.push_back(v);
+    if (d.size() > cap) d.erase(d.begin(), d.begin() + static_cast<std::ptrdiff_t>(d.size() - cap));
   }
 
   void UpdateLevelAndScale() {
@@ -160,7 +169,11 @@ class Detector {
     for (const Timed& p : residuals_) buf.push_back(p.value);
     scale_ = RobustScale(buf);
     // Noise is often larger at some hours (a count's relative noise grows at night).
+    // (Only the hours whose residuals changed since the last update: an update comes about
+    // once an hour of bins, so usually one hour of the day; the others would come out the same.)
     for (size_t h = 0; h < 24; ++h) {
+      if (!hour_changed_[h]) continue;
+      hour_changed_[h] = false;
       buf.assign(hour_residuals_[h].begin(), hour_residuals_[h].end());
       hour_scale_[h] = buf.size() >= 24 ? RobustScale(buf) : kNaN;
     }
@@ -288,11 +301,14 @@ class Detector {
   const size_t n_;
   size_t bins_per_hour_ = 1, window_bins_ = 1;
 
-  std::vector<std::deque<double>> week_slots_, day_slots_;
+  // One slot per bin of the week and of the day: with a short step there are hundreds of
+  // thousands, so an empty slot allocates nothing (a deque would allocate a block).
+  std::vector<Slot> week_slots_, day_slots_;
   std::deque<Timed> levels_, residuals_;
   std::optional<WallTime> first_commit_;
   double level_ = kNaN, scale_ = kNaN;
   std::deque<double> hour_residuals_[24];
+  bool hour_changed_[24] = {};
   double hour_scale_[24] = {kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
                             kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
   bool warm_ = false;
