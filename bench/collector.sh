@@ -58,9 +58,13 @@ REPORT=$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicatio
   -d '{"probe_cc":"IT","probe_asn":"AS30722","software_name":"bench","software_version":"1","test_name":"web_connectivity","test_version":"0.4.3","data_format_version":"0.2.0","format":"json"}' |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["report_id"])')
 
-run() {  # name script url
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }  # the server's user + system time
+run() {  # name script url: wrk's RESULT line, plus the server's CPU microseconds per request
+  local before after
+  before=$(cpu_ticks)
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 10s -s "$2" "$3" > "$WORK/$1.txt" 2>&1
-  grep RESULT "$WORK/$1.txt" | sed 's/RESULT //'
+  after=$(cpu_ticks)
+  echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before ))"
 }
 echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s"
 HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
@@ -74,11 +78,14 @@ COLLECT=$(run collector bench/collector_post.lua "$URL")
 [ -n "$PERF_PID" ] && wait "$PERF_PID"
 STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
-printf '\n%-28s %10s %9s %9s %8s %8s\n' contender requests/s p50_ms p99_ms errors non-2xx
-printf '%-28s %10.0f %9.2f %9.2f %8s %8s\n' "GET /api/v1/health" "$(get "$HEALTH" rps)" "$(get "$HEALTH" p50_ms)" \
-  "$(get "$HEALTH" p99_ms)" "$(get "$HEALTH" errors)" "$(get "$HEALTH" non2xx)"
-printf '%-28s %10.0f %9.2f %9.2f %8s %8s\n' "POST /report/{id} (collect)" "$(get "$COLLECT" rps)" "$(get "$COLLECT" p50_ms)" \
-  "$(get "$COLLECT" p99_ms)" "$(get "$COLLECT" errors)" "$(get "$COLLECT" non2xx)"
+# The server's CPU time per request (user + system, from /proc; wrk shares the cores).
+TICK=$(getconf CLK_TCK)
+cpu_us() { echo "1000000 * $(get "$1" cpu_ticks) / $TICK / $(get "$1" requests)" | bc -l; }
+printf '\n%-28s %10s %9s %9s %8s %8s %14s\n' contender requests/s p50_ms p99_ms errors non-2xx server_cpu_us
+printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "GET /api/v1/health" "$(get "$HEALTH" rps)" "$(get "$HEALTH" p50_ms)" \
+  "$(get "$HEALTH" p99_ms)" "$(get "$HEALTH" errors)" "$(get "$HEALTH" non2xx)" "$(cpu_us "$HEALTH")"
+printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "POST /report/{id} (collect)" "$(get "$COLLECT" rps)" "$(get "$COLLECT" p50_ms)" \
+  "$(get "$COLLECT" p99_ms)" "$(get "$COLLECT" errors)" "$(get "$COLLECT" non2xx)" "$(cpu_us "$COLLECT")"
 RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
 printf '\ncollector / health: %.1f%% (target >= 30%%); collector p99 %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
   "$RATIO" "$(get "$COLLECT" p99_ms)" "$STORED" "$(get "$COLLECT" requests)"

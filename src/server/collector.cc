@@ -1,11 +1,5 @@
 #include "server/collector.h"
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/execution/outstanding_work.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/prefer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <simdjson.h>
 #include <spdlog/spdlog.h>
@@ -20,7 +14,6 @@ namespace vigil::server {
 namespace {
 
 namespace od = simdjson::ondemand;
-namespace asio = boost::asio;
 
 constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -168,22 +161,9 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
   return Answer(writer_.Insert(std::move(std::get<store::StoredMeasurement>(prepared))));
 }
 
-asio::awaitable<net::HttpServerResponse> Collector::CommitAsync(store::StoredMeasurement row) {
-  using Outcome = Result<store::InsertOutcome>;
-  auto outcome = co_await asio::async_initiate<decltype(asio::use_awaitable), void(Outcome)>(
-      [this](auto handler, store::StoredMeasurement m) {
-        // The writer calls back on its own thread: hand the result to the awaiting
-        // coroutine's executor. The handler is move-only; GroupCommit::Done is copyable.
-        // The executor is held as outstanding work until then, so that joining the
-        // server's pool waits for submissions still being committed.
-        auto h = std::make_shared<decltype(handler)>(std::move(handler));
-        auto ex = asio::prefer(asio::get_associated_executor(*h), asio::execution::outstanding_work.tracked);
-        writer_.InsertAsync(std::move(m), [h, ex](Outcome r) {
-          asio::post(ex, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
-        });
-      },
-      asio::use_awaitable, std::move(row));
-  co_return Answer(outcome);
+void Collector::CommitAsync(store::StoredMeasurement row,
+                            std::function<void(Result<store::InsertOutcome>)> done) {
+  writer_.InsertAsync(std::move(row), std::move(done));
 }
 
 net::HttpServerResponse Collector::Answer(const Result<store::InsertOutcome>& outcome) {

@@ -25,6 +25,7 @@
 // outlive the Collector.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -33,7 +34,6 @@
 #include <variant>
 #include <vector>
 
-#include <boost/asio/awaitable.hpp>
 
 #include "analysis/analyzer.h"
 #include "core/clock.h"
@@ -67,12 +67,13 @@ class Collector {
                                  std::string_view client_address);
   // Submit in two steps, so the HTTP worker need not wait for the commit: Prepare
   // validates, analyses and builds the row (or the rejection to send), CommitAsync
-  // stores it and gives the answer once it is durable (resuming on the awaiting
-  // coroutine's executor).
+  // stores it and calls `done` on the writer thread once it is durable (or failed; `done`
+  // must be quick: post the rest elsewhere); Answer turns the outcome into the reply.
   std::variant<net::HttpServerResponse, store::StoredMeasurement> Prepare(std::string_view report_id,
                                                                          std::string_view body,
                                                                          std::string_view client_address);
-  boost::asio::awaitable<net::HttpServerResponse> CommitAsync(store::StoredMeasurement row);
+  void CommitAsync(store::StoredMeasurement row, std::function<void(Result<store::InsertOutcome>)> done);
+  net::HttpServerResponse Answer(const Result<store::InsertOutcome>& outcome);
   net::HttpServerResponse Close(std::string_view report_id);
 
   // The report's parts, or nullopt when the id is malformed or its MAC does not verify.
@@ -84,7 +85,6 @@ class Collector {
   std::unique_ptr<analysis::Analyzer> TakeAnalyzer();
   void ReturnAnalyzer(std::unique_ptr<analysis::Analyzer> a);
   net::HttpServerResponse Reject(int status, std::string_view reason, std::string_view message);
-  net::HttpServerResponse Answer(const Result<store::InsertOutcome>& outcome);
 
   const Clock& clock_;
   const geo::GeoDb* geo_;

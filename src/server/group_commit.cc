@@ -6,7 +6,10 @@
 namespace vigil::server {
 
 GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch)
-    : store_(store), max_batch_(max_batch == 0 ? 1 : max_batch), writer_([this] { Run(); }) {}
+    : store_(store),
+      max_batch_(max_batch == 0 ? 1 : max_batch),
+      syncer_([this] { RunSyncer(); }),
+      writer_([this] { Run(); }) {}
 
 GroupCommit::~GroupCommit() {
   {
@@ -14,7 +17,35 @@ GroupCommit::~GroupCommit() {
     stop_ = true;
   }
   cv_.notify_all();
-  writer_.join();
+  writer_.join();  // it has handed every row over to the syncer
+  {
+    std::lock_guard lock(sync_mu_);
+    writer_done_ = true;
+  }
+  sync_cv_.notify_all();
+  syncer_.join();
+}
+
+void GroupCommit::RunSyncer() {
+  std::vector<Committed> flushing;
+  while (true) {
+    {
+      std::unique_lock lock(sync_mu_);
+      sync_cv_.wait(lock, [this] { return writer_done_ || !committed_.empty(); });
+      if (committed_.empty()) return;  // the writer has stopped, nothing left
+      flushing.swap(committed_);
+    }
+    // One flush for every row committed before it started.
+    auto synced = store_.SyncCommitted();
+    for (Committed& c : flushing) {
+      if (synced || !c.outcome) {
+        c.done(std::move(c.outcome));
+      } else {
+        c.done(tl::unexpected(synced.error()));
+      }
+    }
+    flushing.clear();
+  }
 }
 
 Result<store::InsertOutcome> GroupCommit::Insert(store::StoredMeasurement m) {
@@ -51,9 +82,15 @@ void GroupCommit::Run() {
     }
     rows.clear();
     for (Pending& p : batch) rows.push_back(std::move(p.row));
-    auto outcomes = store_.InsertBatch(rows);
+    auto outcomes = store_.InsertBatchUnflushed(rows);
     if (outcomes && outcomes->size() == batch.size()) {
-      for (size_t i = 0; i < batch.size(); ++i) batch[i].done((*outcomes)[i]);
+      {
+        std::lock_guard lock(sync_mu_);
+        for (size_t i = 0; i < batch.size(); ++i) {
+          committed_.push_back(Committed{std::move(batch[i].done), std::move((*outcomes)[i])});
+        }
+      }
+      sync_cv_.notify_one();
     } else if (batch.size() == 1) {
       batch[0].done(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
                              : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));

@@ -1,9 +1,11 @@
 // GroupCommit: the collector's writer. Each caller hands over one prepared measurement and
 // blocks until it is committed (Insert), or is called back once it is (InsertAsync, so an
 // HTTP worker need not wait); one writer thread stores whatever has queued up meanwhile
-// in a single Store::InsertBatch transaction. With SQLite's synchronous=FULL a commit costs
-// one fsync, so concurrent submissions share it instead of queueing behind one fsync each;
-// every caller still returns only after its row is durable.
+// in a single transaction (Store::InsertBatchUnflushed), and a second thread makes the
+// commits durable (Store::SyncCommitted: with SQLite, one fsync of the WAL) before it calls
+// their callers back. Concurrent submissions share a commit and an fsync, and the writer
+// inserts the next batch while the disk flushes the last one; every caller still returns
+// only after its row is durable.
 //
 // A failed batch is retried row by row (Store::Insert), so one bad row cannot fail the
 // others' submissions.
@@ -45,7 +47,13 @@ class GroupCommit {
     store::StoredMeasurement row;
     Done done;
   };
+  // A committed row waiting for the flush, and its outcome.
+  struct Committed {
+    Done done;
+    Result<store::InsertOutcome> outcome;
+  };
   void Run();
+  void RunSyncer();
 
   store::Store& store_;
   const std::size_t max_batch_;
@@ -53,6 +61,11 @@ class GroupCommit {
   std::condition_variable cv_;
   std::deque<Pending> queue_;
   bool stop_ = false;
+  std::mutex sync_mu_;
+  std::condition_variable sync_cv_;
+  std::vector<Committed> committed_;
+  bool writer_done_ = false;
+  std::thread syncer_;
   std::thread writer_;
 };
 

@@ -2,7 +2,12 @@
 
 #include <chrono>
 
+#include <boost/asio/associated_executor.hpp>
+#include <boost/asio/async_result.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/execution/outstanding_work.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/prefer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -166,24 +171,50 @@ void Server::Shutdown() {
 
 asio::awaitable<HttpServerResponse> Server::OnPool(const HttpServerRequest* request,
                                                    std::string* route) {
-  const auto start = std::chrono::steady_clock::now();
-  std::optional<store::StoredMeasurement> deferred;
-  HttpServerResponse r = Dispatch(*request, *route, &deferred);
-  if (deferred) {
-    // The commit is awaited without holding this worker: concurrent submissions share
-    // the group commit while the pool serves other requests.
-    r = co_await collector_.CommitAsync(std::move(*deferred));
-    metrics_.RecordRequest(*route, request->method, r.status, std::chrono::steady_clock::now() - start);
-  }
-  co_return r;
+  co_return Dispatch(*request, *route);
+}
+
+asio::awaitable<HttpServerResponse> Server::Submission(const HttpServerRequest& request,
+                                                       std::string& route) {
+  // The I/O coroutine waits here; the request and route live in its frame until `handler`
+  // runs. Its executor is held as outstanding work until then, so that stopping the server
+  // waits for submissions still being committed.
+  return asio::async_initiate<decltype(asio::use_awaitable), void(HttpServerResponse)>(
+      [this, &request, &route](auto handler) {
+        auto h = std::make_shared<decltype(handler)>(std::move(handler));
+        auto io = asio::prefer(asio::get_associated_executor(*h), asio::execution::outstanding_work.tracked);
+        asio::post(submit_pool_, [this, &request, &route, h, io]() {
+          const auto start = std::chrono::steady_clock::now();
+          std::optional<store::StoredMeasurement> deferred;
+          HttpServerResponse r = Dispatch(request, route, &deferred);
+          if (!deferred) {
+            asio::post(io, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
+            return;
+          }
+          collector_.CommitAsync(std::move(*deferred), [this, h, io, start, &request, &route](
+                                                          Result<store::InsertOutcome> outcome) {
+            asio::post(io, [this, h, start, &request, &route, outcome = std::move(outcome)]() mutable {
+              HttpServerResponse answer = collector_.Answer(outcome);
+              metrics_.RecordRequest(route, request.method, answer.status,
+                                     std::chrono::steady_clock::now() - start);
+              std::move (*h)(std::move(answer));
+            });
+          });
+        });
+      },
+      asio::use_awaitable);
 }
 
 asio::awaitable<HttpServerResponse> Server::Handle(const HttpServerRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string route;
-  HttpServerResponse r =
-      co_await asio::co_spawn(IsSubmission(request) ? submit_pool_ : pool_, OnPool(&request, &route),
-                              asio::use_awaitable);
+  // (No co_await inside a conditional expression: GCC 12 miscompiles it, freeing twice.)
+  HttpServerResponse r;
+  if (IsSubmission(request)) {
+    r = co_await Submission(request, route);
+  } else {
+    r = co_await asio::co_spawn(pool_, OnPool(&request, &route), asio::use_awaitable);
+  }
   const auto elapsed = std::chrono::steady_clock::now() - start;
   // No client address in the log: the clients are volunteers' probes, and a seized log
   // must not list where they are (the address is only used in memory: rate limit, and

@@ -14,8 +14,9 @@
 // (store calls block), answers, records metrics and logs one line per request. Collector
 // submissions go to a second, small pool: their work is CPU (parse, analyse, compress) and
 // their commit is awaited without holding a thread (GroupCommit shares one commit between
-// concurrent submissions), so a pool the size of the cores serves them with the fewest
-// context switches, while slow queries cannot delay them.
+// concurrent submissions, and its writer hands the outcome straight back to the I/O
+// coroutine), so a pool the size of the cores serves them with the fewest context switches,
+// while slow queries cannot delay them.
 //
 // Thread-safety: Handle()/HandleBlocking() may run concurrently. Store, Clock and GeoDb
 // must outlive the Server; Shutdown() (or the destructor) waits for the pool.
@@ -92,6 +93,10 @@ class Server {
   Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo, ServerOptions options);
   boost::asio::awaitable<net::HttpServerResponse> OnPool(const net::HttpServerRequest* request,
                                                          std::string* route);
+  // A collector submission: prepared on the submit pool, committed by the group commit's
+  // writer, answered on the calling coroutine's executor (three thread hand-offs).
+  boost::asio::awaitable<net::HttpServerResponse> Submission(const net::HttpServerRequest& request,
+                                                             std::string& route);
   // With `deferred` (the asynchronous path), a valid submission is not stored here: its
   // row is left in *deferred for the caller to commit (and to record in the metrics).
   net::HttpServerResponse Dispatch(const net::HttpServerRequest& request, std::string& route,

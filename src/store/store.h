@@ -270,6 +270,17 @@ class Store {
   // durability, e.g. a bulk import, before it reports what it stored). Stores whose
   // commits are always durable do nothing. Errors: "io_error".
   virtual Result<void> Sync() { return {}; }
+  // InsertBatch whose commit may be left unflushed even by a store that flushes every
+  // commit (SQLite with Durability::kFull): the caller must call SyncCommitted() before it
+  // tells anyone the rows are stored. It lets a writer insert the next batch while the disk
+  // flushes this one (the collector's group commit). Elsewhere the same as InsertBatch.
+  virtual Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) {
+    return InsertBatch(batch);
+  }
+  // Makes every commit so far durable, as cheaply as the store can (SQLite: the WAL only;
+  // the database file is flushed by checkpoints). No-op where commits are durable already.
+  // Errors: "io_error".
+  virtual Result<void> SyncCommitted() { return {}; }
 
   // nullopt when no measurement has that uid.
   virtual Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) = 0;

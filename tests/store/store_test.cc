@@ -265,6 +265,28 @@ TEST_P(StoreTest, ReinsertingStoresOnceAndReturnsTheStoredUid) {
   EXPECT_EQ(CountAll(*store_), 3);
 }
 
+TEST_P(StoreTest, UnflushedBatchesAreStoredLikeOthersAndSyncCommittedFlushesThem) {
+  // The collector's path: commit without a flush, then one flush for everything so far.
+  std::vector<StoredMeasurement> first = {Row(1), Row(2)};
+  auto outs = store_->InsertBatchUnflushed(first);
+  ASSERT_TRUE(outs) << outs.error().ToString();
+  EXPECT_TRUE((*outs)[0].inserted && (*outs)[1].inserted);
+  std::vector<StoredMeasurement> second = {Row(2), Row(3)};
+  outs = store_->InsertBatchUnflushed(second);
+  ASSERT_TRUE(outs) << outs.error().ToString();
+  EXPECT_FALSE((*outs)[0].inserted);
+  EXPECT_TRUE((*outs)[1].inserted);
+  auto synced = store_->SyncCommitted();
+  ASSERT_TRUE(synced) << synced.error().ToString();
+  ASSERT_TRUE(store_->SyncCommitted());  // again, nothing new: still fine
+  EXPECT_EQ(CountAll(*store_), 3);
+  // Other writes after it are flushed by their own commits, as before.
+  ASSERT_TRUE(store_->Insert(Row(4)));
+  EXPECT_EQ(CountAll(*store_), 4);
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check) << check.error().ToString();
+}
+
 TEST_P(StoreTest, FiltersUseOoniNamesAndSemantics) {
   auto rows = Rows(60);
   ASSERT_TRUE(store_->InsertBatch(rows));

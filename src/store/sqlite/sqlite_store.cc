@@ -1,6 +1,7 @@
 #include "store/sqlite/sqlite_store.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -345,6 +346,8 @@ struct SqliteStore::Impl {
   SqliteOptions options;
   ConnectionPool<Connection> pool;
   std::mutex write_mu;
+  std::mutex sync_mu;
+  ino_t synced_wal_inode = 0;  // the WAL file whose directory entry is known durable
 
   Result<std::unique_ptr<Connection>> NewConnection() {
     sqlite3* db = nullptr;
@@ -372,12 +375,25 @@ struct SqliteStore::Impl {
   }
 
   // Runs fn(connection) inside BEGIN IMMEDIATE ... COMMIT; rolls back on error.
+  // `unflushed`: commit without fsyncing the WAL even under Durability::kFull (the caller
+  // calls SyncCommitted before it acknowledges anything).
   template <typename T, typename Fn>
-  Result<T> Write(Fn&& fn) {
+  Result<T> Write(Fn&& fn, bool unflushed) {
     std::lock_guard wlock(write_mu);
     auto lease = Borrow();
     if (!lease) return tl::unexpected(lease.error());
     Connection& c = **lease;
+    const bool relax = unflushed && options.durability == Durability::kFull;
+    if (relax) {
+      if (auto r = c.Exec("PRAGMA synchronous=NORMAL"); !r) return tl::unexpected(r.error());
+    }
+    struct Restore {  // whatever happens, the pooled connection is FULL again
+      Connection& c;
+      bool on;
+      ~Restore() {
+        if (on) (void)c.Exec("PRAGMA synchronous=FULL");
+      }
+    } restore{c, relax};
     if (auto r = c.Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
     Result<T> result = fn(c);
     if (!result) {
@@ -389,6 +405,10 @@ struct SqliteStore::Impl {
       return tl::unexpected(r.error());
     }
     return result;
+  }
+  template <typename T, typename Fn>
+  Result<T> Write(Fn&& fn) {
+    return Write<T>(std::forward<Fn>(fn), false);
   }
 
   // In the caller's transaction, so the rollup always agrees with the measurements.
@@ -411,6 +431,8 @@ struct SqliteStore::Impl {
     }
     return {};
   }
+
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch, bool unflushed);
 
   Result<InsertOutcome> InsertOne(Connection& c, const StoredMeasurement& m, RollupDelta& delta) {
     auto s = c.Prepare(kInsertSql);
@@ -545,24 +567,35 @@ Result<InsertOutcome> SqliteStore::Insert(const StoredMeasurement& m) {
 }
 
 Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const StoredMeasurement> batch) {
+  return impl_->InsertBatch(batch, /*unflushed=*/false);
+}
+
+Result<std::vector<InsertOutcome>> SqliteStore::InsertBatchUnflushed(std::span<const StoredMeasurement> batch) {
+  return impl_->InsertBatch(batch, /*unflushed=*/true);
+}
+
+Result<std::vector<InsertOutcome>> SqliteStore::Impl::InsertBatch(std::span<const StoredMeasurement> batch,
+                                                                  bool unflushed) {
   for (size_t i = 0; i < batch.size(); ++i) {
     if (auto v = ValidateMeasurement(batch[i]); !v) {
       return Fail("invalid_argument", fmt::format("batch row {}: {}", i, v.error().message));
     }
   }
   if (batch.empty()) return std::vector<InsertOutcome>{};
-  return impl_->Write<std::vector<InsertOutcome>>([&](Connection& c) -> Result<std::vector<InsertOutcome>> {
-    std::vector<InsertOutcome> out;
-    out.reserve(batch.size());
-    RollupDelta delta;
-    for (const auto& m : batch) {
-      auto r = impl_->InsertOne(c, m, delta);
-      if (!r) return tl::unexpected(r.error());
-      out.push_back(std::move(*r));
-    }
-    if (auto a = impl_->ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
-    return out;
-  });
+  return Write<std::vector<InsertOutcome>>(
+      [&](Connection& c) -> Result<std::vector<InsertOutcome>> {
+        std::vector<InsertOutcome> out;
+        out.reserve(batch.size());
+        RollupDelta delta;
+        for (const auto& m : batch) {
+          auto r = InsertOne(c, m, delta);
+          if (!r) return tl::unexpected(r.error());
+          out.push_back(std::move(*r));
+        }
+        if (auto a = ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
+        return out;
+      },
+      unflushed);
 }
 
 Result<void> SqliteStore::Sync() {
@@ -579,6 +612,31 @@ Result<void> SqliteStore::Sync() {
     int err = errno;
     ::close(fd);
     if (rc != 0) return Fail("io_error", fmt::format("cannot flush {}: {}", file, std::strerror(err)));
+  }
+  return {};
+}
+
+Result<void> SqliteStore::SyncCommitted() {
+  // Commits live in the WAL until a checkpoint copies them into the database file, and
+  // SQLite flushes the WAL before a checkpoint and the database file after it: flushing the
+  // WAL makes every commit so far durable. The first time (and whenever SQLite has made a
+  // new WAL file) the folder is flushed too, so that the file's name is on disk.
+  std::lock_guard lock(impl_->sync_mu);
+  const std::string wal = impl_->path + "-wal";
+  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == ENOENT) return Sync();  // no WAL (yet): flush everything
+    return Fail("io_error", fmt::format("cannot open {}: {}", wal, std::strerror(errno)));
+  }
+  struct stat st {};
+  int rc = ::fstat(fd, &st);
+  if (rc == 0) rc = ::fdatasync(fd);
+  int err = errno;
+  ::close(fd);
+  if (rc != 0) return Fail("io_error", fmt::format("cannot flush {}: {}", wal, std::strerror(err)));
+  if (st.st_ino != impl_->synced_wal_inode) {
+    if (auto r = Sync(); !r) return r;
+    impl_->synced_wal_inode = st.st_ino;
   }
   return {};
 }

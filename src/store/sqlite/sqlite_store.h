@@ -5,6 +5,8 @@
 // kNormal (synchronous=NORMAL) survives a crash of the process but may lose the last
 // commits on power loss until Sync() returns: `vigil import` writes that way and calls
 // Sync() before it reports what it stored (one fsync per run instead of one per batch).
+// InsertBatchUnflushed commits one batch as kNormal would; SyncCommitted() then fsyncs the
+// WAL (the collector acknowledges its rows only after that).
 //
 // Thread-safety: safe to share between threads. Each call borrows a connection from a
 // small pool (SQLite connections are not shared between threads at the same time);
@@ -38,6 +40,8 @@ class SqliteStore : public Store {
 
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
   Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
+  Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) override;
+  Result<void> SyncCommitted() override;
   // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
   Result<void> Sync() override;
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;

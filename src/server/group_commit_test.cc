@@ -1,0 +1,145 @@
+#include "server/group_commit.h"
+
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "store/prepare.h"
+#include "store/sqlite/sqlite_store.h"
+#include "tests/support/forwarding_store.h"
+
+namespace vigil::server {
+namespace {
+
+using store::StoredMeasurement;
+
+StoredMeasurement Row(int i) {
+  StoredMeasurement m;
+  const std::string raw = fmt::format(R"({{"n":{}}})", i);
+  const std::string digest = store::Sha512Hex(raw);
+  m.idempotency_key = "sha512:" + digest;
+  m.measurement_start_time = store::Seconds(std::chrono::seconds(1700000000 + i));
+  m.probe_cc = "CM";
+  m.probe_asn = 30722;
+  m.test_name = "web_connectivity";
+  m.measurement_uid = store::MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, digest);
+  m.report_id = "report";
+  m.verdict.why = "test";
+  m.raw_size = raw.size();
+  m.raw_zstd = *store::ZstdCompress(raw, 1);
+  return m;
+}
+
+// Records, in one sequence, every batch committed without a flush and every flush; the
+// flush can be made slow or made to fail.
+class RecordingStore : public test_support::ForwardingStore {
+ public:
+  using ForwardingStore::ForwardingStore;
+
+  Result<std::vector<store::InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) override {
+    auto r = inner_.InsertBatchUnflushed(batch);
+    std::lock_guard lock(mu);
+    for (const auto& m : batch) committed_at[m.measurement_uid] = events++;
+    return r;
+  }
+  Result<void> SyncCommitted() override {
+    std::this_thread::sleep_for(flush_delay);
+    std::lock_guard lock(mu);
+    ++flushes;
+    last_flush_done = events++;
+    flush_done_at.push_back(last_flush_done);
+    if (fail_flush) return Fail("io_error", "injected: the disk is gone");
+    return inner_.SyncCommitted();
+  }
+
+  std::mutex mu;
+  int events = 0;
+  int flushes = 0;
+  int last_flush_done = -1;
+  std::vector<int> flush_done_at;
+  std::map<std::string, int> committed_at;
+  std::chrono::milliseconds flush_delay{0};
+  bool fail_flush = false;
+};
+
+class GroupCommitTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           fmt::format("group_commit_{}", ::testing::UnitTest::GetInstance()->random_seed());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    auto s = store::SqliteStore::Open((dir_ / "vigil.db").string());
+    ASSERT_TRUE(s) << s.error().ToString();
+    sqlite_ = std::move(*s);
+    recording_ = std::make_unique<RecordingStore>(*sqlite_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<store::SqliteStore> sqlite_;
+  std::unique_ptr<RecordingStore> recording_;
+};
+
+TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
+  recording_->flush_delay = std::chrono::milliseconds(5);  // commits pile up during a flush
+  constexpr int kRows = 200;
+  std::mutex mu;
+  std::vector<std::pair<std::string, int>> acked;  // uid, the flushes done when it was acked
+  std::atomic<int> failed{0};
+  {
+    GroupCommit writer(*recording_, 16);
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) {
+      callers.emplace_back([&, t] {
+        for (int i = t; i < kRows; i += 4) {
+          writer.InsertAsync(Row(i), [&](Result<store::InsertOutcome> r) {
+            if (!r) {
+              ++failed;
+              return;
+            }
+            std::lock_guard l1(recording_->mu);
+            std::lock_guard l2(mu);
+            acked.emplace_back(r->measurement_uid, recording_->last_flush_done);
+          });
+        }
+      });
+    }
+    for (auto& c : callers) c.join();
+  }  // the destructor finishes what is queued
+  EXPECT_EQ(failed.load(), 0);
+  ASSERT_EQ(acked.size(), static_cast<size_t>(kRows));
+  for (const auto& [uid, flush_done] : acked) {
+    ASSERT_TRUE(recording_->committed_at.count(uid)) << uid;
+    EXPECT_GT(flush_done, recording_->committed_at[uid]) << uid << " was acknowledged before a flush covered it";
+  }
+  // Flushes are shared: fewer than one per row.
+  EXPECT_LT(recording_->flushes, kRows);
+  auto count = sqlite_->CountMeasurements({});
+  ASSERT_TRUE(count);
+  EXPECT_EQ(*count, kRows);
+}
+
+TEST_F(GroupCommitTest, AFailedFlushIsAnErrorForItsCallersNotASuccess) {
+  recording_->fail_flush = true;
+  GroupCommit writer(*recording_, 16);
+  auto r = writer.Insert(Row(1));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().failure, "io_error");
+  // The row was committed: the caller's retry finds it (stored once).
+  recording_->fail_flush = false;
+  auto again = writer.Insert(Row(1));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_FALSE(again->inserted);
+}
+
+}  // namespace
+}  // namespace vigil::server
