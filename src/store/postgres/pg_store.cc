@@ -455,7 +455,10 @@ struct PgStore::Impl {
       }
     }
     for (auto month : needed) {
-      auto [from, to] = MonthOf(Seconds(month.time_since_epoch()));
+      // (Plain variables: clang 14, the fuzz preset, cannot capture structured bindings.)
+      const auto bounds = MonthOf(Seconds(month.time_since_epoch()));
+      const auto from = bounds.first;
+      const auto to = bounds.second;
       std::chrono::year_month_day ymd(from);
       std::string name = fmt::format("measurements_p{:04d}{:02d}", static_cast<int>(ymd.year()),
                                      static_cast<unsigned>(ymd.month()));

@@ -1,0 +1,83 @@
+// libFuzzer target for the collector's inputs from probes: the body of POST /report (open a
+// report), the body of POST /report/{report_id} (the submission envelope around a
+// measurement) and the report_id in the path. Any bytes get an answer — a report, a
+// prepared row, or a 4xx with a JSON error — never a crash. Nothing is stored (Prepare
+// builds the row the group commit would store).
+//
+// The first byte chooses: 0 open a report, 1 submit under a valid report_id, 2 submit under
+// a report_id made of the input's first line.
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "core/clock.h"
+#include "server/collector.h"
+#include "server/metrics.h"
+#include "store/sqlite/sqlite_store.h"
+
+namespace {
+
+struct Fixture {
+  std::filesystem::path dir;
+  std::unique_ptr<vigil::store::SqliteStore> store;
+  vigil::FakeClock clock;
+  vigil::server::Metrics metrics;
+  std::unique_ptr<vigil::server::Collector> collector;
+  std::string report_id;
+  Fixture() {
+    dir = std::filesystem::temp_directory_path() / ("vigil-fuzz-collector-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    vigil::store::SqliteOptions o;
+    o.durability = vigil::store::Durability::kNormal;
+    store = std::move(*vigil::store::SqliteStore::Open((dir / "fuzz.sqlite").string(), o));
+    collector = std::make_unique<vigil::server::Collector>(*store, clock, nullptr, std::string(32, 'k'),
+                                                           metrics, "fuzz");
+    report_id = collector->MakeReportId("web_connectivity", "CM", 30722);
+  }
+  ~Fixture() {
+    collector.reset();
+    store.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir, ec);
+  }
+};
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static Fixture f;
+  if (size == 0) return 0;
+  std::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
+  switch (data[0] % 3) {
+    case 0: {
+      auto r = f.collector->OpenReport(input);
+      if (r.status != 200 && (r.status < 400 || r.status >= 500)) __builtin_trap();
+      break;
+    }
+    case 1: {
+      auto prepared = f.collector->Prepare(f.report_id, input, "127.0.0.1");
+      if (auto* r = std::get_if<vigil::net::HttpServerResponse>(&prepared)) {
+        if (r->status < 400 || r->status >= 500) __builtin_trap();  // a rejection is a 4xx
+      }
+      break;
+    }
+    default: {
+      const size_t nl = input.find('\n');
+      std::string_view id = input.substr(0, nl);
+      std::string_view body = nl == std::string_view::npos ? std::string_view() : input.substr(nl + 1);
+      (void)f.collector->VerifyReportId(id);
+      auto prepared = f.collector->Prepare(id, body, "127.0.0.1");
+      if (auto* r = std::get_if<vigil::net::HttpServerResponse>(&prepared)) {
+        if (r->status < 400 || r->status >= 500) __builtin_trap();
+      }
+      break;
+    }
+  }
+  return 0;
+}
