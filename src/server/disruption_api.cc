@@ -125,13 +125,11 @@ HttpServerResponse DisruptionApi::PostSignals(std::string_view body) {
     }
     if (step <= 0 || step > 7 * 86400) return bad("step must be 1 s to 7 days");
     p.step = static_cast<int32_t>(step);
+    // (A missing field leaves the element empty: reading it would be undefined.)
     double v;
     dom::element ve;
-    if (o["value"].get(ve) != simdjson::SUCCESS || ve.get_double().get(v) != simdjson::SUCCESS) {
-      int64_t iv;
-      if (ve.get_int64().get(iv) != simdjson::SUCCESS) return bad("value must be a number");
-      v = static_cast<double>(iv);
-    }
+    if (o["value"].get(ve) != simdjson::SUCCESS) return bad("value is required");
+    if (ve.get_double().get(v) != simdjson::SUCCESS) return bad("value must be a number");  // integers too
     p.value = v;
     if (auto ok = store::ValidateSignalPoint(p); !ok) return bad(ok.error().message);
     points.push_back(std::move(p));

@@ -169,6 +169,18 @@ TEST_F(DisruptionTest, SignalsArePostedAndServedInIodasShape) {
            editor_token_);
   EXPECT_EQ(r.status, 400) << "derived datasources cannot be posted";
   EXPECT_EQ(Call("POST", "/api/v1/signals", "{not json", editor_token_).status, 400);
+  // A point without its value (found by the disruption_api fuzz target: reading the missing
+  // element aborted debug builds, and was undefined in release ones).
+  r = Call("POST", "/api/v1/signals",
+           R"({"points":[{"entity_type":"asn","entity_code":"AS1","datasource":"d","time":1,"va[lue":42}]})",
+           editor_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("points[0]: value is required"), std::string::npos) << r.body;
+  r = Call("POST", "/api/v1/signals",
+           R"({"points":[{"entity_type":"asn","entity_code":"AS1","datasource":"d","time":1,"value":"42"}]})",
+           editor_token_);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find("value must be a number"), std::string::npos) << r.body;
   // Without `until`, a point stamped this very second is included (regression: a prober's
   // last round, posted and read back within one second, was left out).
   const auto now_s = std::chrono::floor<seconds>(clock_.WallNow()).time_since_epoch().count();
