@@ -6,11 +6,8 @@
 //
 // The first byte chooses: 0 open a report, 1 submit under a valid report_id, 2 submit under
 // a report_id made of the input's first line.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -19,35 +16,18 @@
 #include "core/clock.h"
 #include "server/collector.h"
 #include "server/metrics.h"
-#include "store/sqlite/sqlite_store.h"
+#include "tests/fuzz/temp_store.h"
 
 namespace {
 
 struct Fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<vigil::store::SqliteStore> store;
+  vigil::fuzz::TempStore temp{"collector"};  // destroyed after the collector
   vigil::FakeClock clock;
   vigil::server::Metrics metrics;
-  std::unique_ptr<vigil::server::Collector> collector;
-  std::string report_id;
-  Fixture() {
-    dir = std::filesystem::temp_directory_path() / ("vigil-fuzz-collector-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    vigil::store::SqliteOptions o;
-    o.durability = vigil::store::Durability::kNormal;
-    store = std::move(*vigil::store::SqliteStore::Open((dir / "fuzz.sqlite").string(), o));
-    collector = std::make_unique<vigil::server::Collector>(*store, clock, nullptr, std::string(32, 'k'),
-                                                           metrics, "fuzz");
-    report_id = collector->MakeReportId("web_connectivity", "CM", 30722);
-  }
-  ~Fixture() {
-    collector.reset();
-    store.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  std::unique_ptr<vigil::server::Collector> collector = std::make_unique<vigil::server::Collector>(
+      *temp.store, clock, nullptr, std::string(32, 'k'), metrics, "fuzz");
+  std::string report_id = collector->MakeReportId("web_connectivity", "CM", 30722);
 };
-
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,39 +1,22 @@
 // libFuzzer target for the bodies of POST /api/v1/signals, /api/v1/watch/checkin and
 // /api/v1/watch/journal: any bytes get an answer (200, 400, 409), never a crash; the
 // store (a temporary SQLite file, shared by all inputs) stays consistent.
-#include <unistd.h>
-
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "core/clock.h"
 #include "server/disruption_api.h"
-#include "store/sqlite/sqlite_store.h"
+#include "tests/fuzz/temp_store.h"
 
 namespace {
 struct Fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<vigil::store::SqliteStore> store;
+  vigil::fuzz::TempStore temp{"disruption"};  // destroyed after the api
   vigil::FakeClock clock;
-  std::unique_ptr<vigil::server::DisruptionApi> api;
-  Fixture() {
-    dir = std::filesystem::temp_directory_path() / ("vigil-fuzz-disruption-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    vigil::store::SqliteOptions o;
-    o.durability = vigil::store::Durability::kNormal;
-    store = std::move(*vigil::store::SqliteStore::Open((dir / "fuzz.sqlite").string(), o));
-    api = std::make_unique<vigil::server::DisruptionApi>(*store, clock);
-  }
-  ~Fixture() {
-    api.reset();
-    store.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
-  }
+  std::unique_ptr<vigil::server::DisruptionApi> api =
+      std::make_unique<vigil::server::DisruptionApi>(*temp.store, clock);
 };
 }  // namespace
 

@@ -2,32 +2,24 @@
 // /api/v1/aggregation): any request target is parsed into parameters, a filter and an
 // aggregation, or gets an error naming a parameter; whatever parses is run against a small
 // SQLite store (a temporary file shared by all inputs) and rendered, never crashing.
-#include <unistd.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include "server/query_api.h"
 #include "store/prepare.h"
-#include "store/sqlite/sqlite_store.h"
+#include "tests/fuzz/temp_store.h"
 
 namespace {
 
 struct Fixture {
-  std::filesystem::path dir;
-  std::unique_ptr<vigil::store::SqliteStore> store;
+  vigil::fuzz::TempStore temp{"query"};
+  vigil::store::SqliteStore* store = temp.store.get();
   Fixture() {
-    dir = std::filesystem::temp_directory_path() / ("vigil-fuzz-query-" + std::to_string(::getpid()));
-    std::filesystem::create_directories(dir);
-    vigil::store::SqliteOptions o;
-    o.durability = vigil::store::Durability::kNormal;
-    store = std::move(*vigil::store::SqliteStore::Open((dir / "fuzz.sqlite").string(), o));
     // A few rows, so that queries have something to filter and count.
     const char* ccs[] = {"IT", "IR", "CM"};
     for (int i = 0; i < 6; ++i) {
@@ -52,11 +44,6 @@ struct Fixture {
       m.raw_zstd = *vigil::store::ZstdCompress(raw, 1);
       (void)store->Insert(m);
     }
-  }
-  ~Fixture() {
-    store.reset();
-    std::error_code ec;
-    std::filesystem::remove_all(dir, ec);
   }
 };
 
