@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """End-to-end tests of `vigil serve` on 127.0.0.1, driving the vigil binary.
 
-  serve_e2e.py VIGIL SOURCE_DIR kill sqlite|postgres   SIGKILL the server at random moments during
-                                                        a collector load, restart it; every
-                                                        acknowledged measurement is stored exactly once
+  serve_e2e.py VIGIL SOURCE_DIR kill sqlite|postgres   SIGKILL (or SIGTERM, every other time) the
+                                                        server at random moments during a collector
+                                                        load, restart it; every acknowledged
+                                                        measurement is stored exactly once, and a
+                                                        SIGTERMed server exits 0
   serve_e2e.py VIGIL SOURCE_DIR multinode               two servers on one PostgreSQL act as one
   serve_e2e.py VIGIL SOURCE_DIR probe                   `vigil probe run --upload` into the server
   serve_e2e.py VIGIL SOURCE_DIR disruption sqlite|postgres
@@ -197,10 +199,17 @@ def kill_test():
         time.sleep(random.uniform(0.2, 1.0))
         with lock:
             before = len(acked)
-        state["server"].kill()
+        # Alternately SIGKILL and SIGTERM: a graceful stop during the load must drain what it
+        # accepted (answered and stored) and exit 0 (stop() checks), like a kill loses nothing.
+        graceful = done_kills % 2 == 1
+        if graceful:
+            state["server"].stop()
+        else:
+            state["server"].kill()
         done_kills += 1
         midrun += before < n
-        print(f"kill {done_kills}: SIGKILLed the server after {before} acknowledged submissions")
+        how = "stopped (SIGTERM)" if graceful else "SIGKILLed"
+        print(f"kill {done_kills}: {how} the server after {before} acknowledged submissions")
         fresh = Server()
         with lock:
             state["url"], state["server"] = fresh.url, fresh
