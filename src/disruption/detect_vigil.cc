@@ -7,6 +7,8 @@
 #include <optional>
 #include <utility>
 
+#include "disruption/sorted_window.h"
+
 namespace vigil::disruption {
 namespace {
 
@@ -27,10 +29,6 @@ double MedianInPlace(std::vector<double>& v) {
 
 using Slot = std::vector<double>;
 
-struct Timed {
-  WallTime time;
-  double value;
-};
 
 // A bin whose fate (clean or in an event) is not decided yet.
 struct Held {
@@ -101,8 +99,7 @@ class Detector {
     if (!first_commit_) first_commit_ = t;
     // The windows hold the last `level_window` worth of *clean* bins, however old:
     // after a long event the level and scale resume from before it.
-    levels_.push_back({t, x});
-    while (levels_.size() > window_bins_) levels_.pop_front();
+    levels_.Push(x, window_bins_);
     if (!warm_) {
       warmup_bins_.push_back(i);
       if (t - *first_commit_ >= o_.warmup) FinishWarmup();
@@ -140,19 +137,12 @@ class Detector {
   }
 
   void AddResidual(size_t i, double rel) {
-    residuals_.push_back({s_.TimeAt(i), rel});
-    while (residuals_.size() > window_bins_) residuals_.pop_front();
+    residuals_.Push(rel, window_bins_);
     const size_t hour = HourOfDay(i);
     hour_changed_[hour] = true;
-    std::deque<double>& by_hour = hour_residuals_[hour];
-    by_hour.push_back(rel);
-    while (by_hour.size() > 4 * (window_bins_ / 24 + 1)) by_hour.pop_front();  // 4 weeks
+    hour_residuals_[hour].Push(rel, 4 * (window_bins_ / 24 + 1));  // 4 weeks
   }
 
-  static void Push(std::deque<double>& d, double v, size_t cap) {
-    d.push_back(v);
-    while (d.size() > cap) d.pop_front();
-  }
   // A slot keeps a few values (`weeks` or `days`), the oldest first.
   static void Push(Slot& d, double v, size_t cap) {
     d.push_back(v);
@@ -160,29 +150,22 @@ class Detector {
   }
 
   void UpdateLevelAndScale() {
-    std::vector<double> buf;
-    buf.reserve(levels_.size());
-    for (const Timed& p : levels_) buf.push_back(p.value);
-    level_ = MedianInPlace(buf);
+    level_ = levels_.Median();
     if (residuals_.size() < bins_per_hour_) return;
-    buf.clear();
-    for (const Timed& p : residuals_) buf.push_back(p.value);
-    scale_ = RobustScale(buf);
+    scale_ = RobustScale(residuals_);
     // Noise is often larger at some hours (a count's relative noise grows at night).
     // (Only the hours whose residuals changed since the last update: an update comes about
     // once an hour of bins, so usually one hour of the day; the others would come out the same.)
     for (size_t h = 0; h < 24; ++h) {
       if (!hour_changed_[h]) continue;
       hour_changed_[h] = false;
-      buf.assign(hour_residuals_[h].begin(), hour_residuals_[h].end());
-      hour_scale_[h] = buf.size() >= 24 ? RobustScale(buf) : kNaN;
+      hour_scale_[h] = hour_residuals_[h].size() >= 24 ? RobustScale(hour_residuals_[h]) : kNaN;
     }
   }
 
-  double RobustScale(std::vector<double>& v) const {
-    const double center = MedianInPlace(v);
-    for (double& x : v) x = std::abs(x - center);
-    return std::max(o_.min_scale, kMadToSigma * MedianInPlace(v));
+  // The windows are kept sorted (SortedWindow): their medians are read, not selected.
+  double RobustScale(const SortedWindow& w) const {
+    return std::max(o_.min_scale, kMadToSigma * w.MedianAbsoluteDeviation(w.Median()));
   }
 
   double ScaleAt(size_t i) const {
@@ -304,10 +287,10 @@ class Detector {
   // One slot per bin of the week and of the day: with a short step there are hundreds of
   // thousands, so an empty slot allocates nothing (a deque would allocate a block).
   std::vector<Slot> week_slots_, day_slots_;
-  std::deque<Timed> levels_, residuals_;
+  SortedWindow levels_, residuals_;
   std::optional<WallTime> first_commit_;
   double level_ = kNaN, scale_ = kNaN;
-  std::deque<double> hour_residuals_[24];
+  SortedWindow hour_residuals_[24];
   bool hour_changed_[24] = {};
   double hour_scale_[24] = {kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN,
                             kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
