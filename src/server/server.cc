@@ -251,22 +251,22 @@ Result<Principal> Server::Authenticate(const HttpServerRequest& request) {
     return Fail("unauthorized", "use Authorization: Bearer TOKEN");
   }
   if (token.empty() || token.size() > 256) return Fail("unauthorized", "invalid token");
-  auto stored = store_.GetTokenByHash(TokenHash(token));
+  // One read for the token and its account (every request with a token pays it).
+  auto stored = store_.GetTokenWithUser(TokenHash(token));
   if (!stored) return tl::unexpected(stored.error());
   if (!*stored) return Fail("unauthorized", "invalid token");
+  auto& [stored_token, user] = **stored;
   const auto now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
-  if ((*stored)->revoked_at) return Fail("unauthorized", "the token was revoked");
-  if ((*stored)->expires_at && *(*stored)->expires_at <= now) {
+  if (stored_token.revoked_at) return Fail("unauthorized", "the token was revoked");
+  if (stored_token.expires_at && *stored_token.expires_at <= now) {
     return Fail("unauthorized", "the token has expired");
   }
-  auto role = ParseRole((*stored)->role);
+  auto role = ParseRole(stored_token.role);
   if (!role) return Fail("unauthorized", "the token has an unknown role");
-  auto user = store_.GetUserById((*stored)->user_id);
-  if (!user) return tl::unexpected(user.error());
-  if (!*user || (*user)->disabled) return Fail("unauthorized", "the token's account is disabled");
+  if (user.disabled) return Fail("unauthorized", "the token's account is disabled");
   p.role = *role;
-  p.user = std::move(**user);
-  p.token = std::move(**stored);
+  p.user = std::move(user);
+  p.token = std::move(stored_token);
   return p;
 }
 

@@ -317,6 +317,9 @@ class Store {
                                        std::string_view role, std::string_view label, Seconds now,
                                        std::optional<Seconds> expires_at) = 0;
   virtual Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) = 0;
+  // The token with this hash and its account, in one read (authentication, on every
+  // request that carries a token). nullopt when no token has that hash.
+  virtual Result<std::optional<std::pair<ApiToken, User>>> GetTokenWithUser(std::string_view token_hash) = 0;
   virtual Result<std::vector<ApiToken>> ListTokens(int64_t user_id) = 0;
   virtual Result<void> RevokeToken(int64_t id, Seconds now) = 0;
 

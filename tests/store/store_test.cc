@@ -562,10 +562,32 @@ TEST_P(StoreTest, UsersAndTokens) {
   EXPECT_EQ((*found)->user_id, bob->id);
   EXPECT_EQ((*found)->expires_at, now + days(30));
   EXPECT_FALSE((*found)->revoked_at.has_value());
+  // The token and its account in one read, as authentication asks for them.
+  auto with_user = store_->GetTokenWithUser("sha256:abc");
+  ASSERT_TRUE(with_user && with_user->has_value()) << (with_user ? "none" : with_user.error().ToString());
+  EXPECT_EQ((*with_user)->first.id, tok->id);
+  EXPECT_EQ((*with_user)->first.expires_at, now + days(30));
+  EXPECT_EQ((*with_user)->first.label, "probe in Douala");
+  EXPECT_EQ((*with_user)->second.id, bob->id);
+  EXPECT_EQ((*with_user)->second.username, "bob");
+  EXPECT_EQ((*with_user)->second.role, "probe");
+  EXPECT_FALSE((*with_user)->second.disabled);
+  auto none = store_->GetTokenWithUser("sha256:nope");
+  ASSERT_TRUE(none);
+  EXPECT_FALSE(none->has_value());
   ASSERT_TRUE(store_->RevokeToken(tok->id, now + hours(1)));
   found = store_->GetTokenByHash("sha256:abc");
   ASSERT_TRUE(found && found->has_value());
   EXPECT_EQ((*found)->revoked_at, now + hours(1));
+  with_user = store_->GetTokenWithUser("sha256:abc");
+  ASSERT_TRUE(with_user && with_user->has_value());
+  EXPECT_EQ((*with_user)->first.revoked_at, now + hours(1));
+  // A disabled account shows through the token (alice's token; alice was disabled above).
+  ASSERT_TRUE(store_->CreateToken(alice->id, "sha256:alice", "editor", "laptop", now, std::nullopt));
+  with_user = store_->GetTokenWithUser("sha256:alice");
+  ASSERT_TRUE(with_user && with_user->has_value());
+  EXPECT_TRUE((*with_user)->second.disabled);
+  EXPECT_FALSE((*with_user)->first.expires_at.has_value());
   auto list = store_->ListTokens(bob->id);
   ASSERT_TRUE(list);
   EXPECT_EQ(list->size(), 1u);
@@ -573,7 +595,7 @@ TEST_P(StoreTest, UsersAndTokens) {
   auto counts = store_->Counts();
   ASSERT_TRUE(counts);
   EXPECT_EQ(counts->users, 2);
-  EXPECT_EQ(counts->tokens, 1);
+  EXPECT_EQ(counts->tokens, 2);  // bob's and alice's
   ASSERT_TRUE(store_->DeleteUser(bob->id));
   EXPECT_EQ(store_->DeleteUser(bob->id).error().failure, "not_found");
   auto gone = store_->GetTokenByHash("sha256:abc");

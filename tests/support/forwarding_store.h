@@ -62,6 +62,9 @@ class ForwardingStore : public store::Store {
   Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) override {
     return inner_.GetTokenByHash(token_hash);
   }
+  Result<std::optional<std::pair<ApiToken, User>>> GetTokenWithUser(std::string_view token_hash) override {
+    return inner_.GetTokenWithUser(token_hash);
+  }
   Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override {
     return inner_.ListTokens(user_id);
   }

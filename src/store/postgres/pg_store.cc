@@ -265,9 +265,10 @@ class Row {
 StoredMeasurement ReadMeasurement(const Row& s) { return sql::ReadMeasurementRow(s); }
 
 const char* kUserColumns = "id, username, password_hash, role, disabled, created_at";
-User ReadUser(const Row& s) {
-  return User{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.OptBool(4).value_or(false),
-              Seconds(std::chrono::seconds(s.Int(5)))};
+// `at`: the column where the user's columns start.
+User ReadUser(const Row& s, int at = 0) {
+  return User{s.Int(at),         s.Text(at + 1), s.Text(at + 2), s.Text(at + 3), s.OptBool(at + 4).value_or(false),
+              Seconds(std::chrono::seconds(s.Int(at + 5)))};
 }
 const char* kTokenColumns = "id, user_id, token_hash, role, label, created_at, expires_at, revoked_at";
 ApiToken ReadToken(const Row& s) {
@@ -806,7 +807,8 @@ Result<User> PgStore::CreateUser(std::string_view username, std::string_view pas
 Result<std::optional<User>> PgStore::GetUser(std::string_view username) {
   Params p;
   p.Text(username);
-  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE username = $1", kUserColumns), p, ReadUser);
+  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE username = $1", kUserColumns), p,
+                                 [](const Row& r) { return ReadUser(r); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<User>();
   return std::optional<User>(rows->front());
@@ -815,7 +817,8 @@ Result<std::optional<User>> PgStore::GetUser(std::string_view username) {
 Result<std::optional<User>> PgStore::GetUserById(int64_t id) {
   Params p;
   p.Int(id);
-  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE id = $1", kUserColumns), p, ReadUser);
+  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE id = $1", kUserColumns), p,
+                                 [](const Row& r) { return ReadUser(r); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<User>();
   return std::optional<User>(rows->front());
@@ -823,7 +826,8 @@ Result<std::optional<User>> PgStore::GetUserById(int64_t id) {
 
 Result<std::vector<User>> PgStore::ListUsers() {
   Params p;
-  return impl_->Query<User>(fmt::format("SELECT {} FROM users ORDER BY id", kUserColumns), p, ReadUser);
+  return impl_->Query<User>(fmt::format("SELECT {} FROM users ORDER BY id", kUserColumns), p,
+                                 [](const Row& r) { return ReadUser(r); });
 }
 
 Result<void> PgStore::UpdateUser(const User& user) {
@@ -876,6 +880,19 @@ Result<std::optional<ApiToken>> PgStore::GetTokenByHash(std::string_view token_h
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<ApiToken>();
   return std::optional<ApiToken>(rows->front());
+}
+
+Result<std::optional<std::pair<ApiToken, User>>> PgStore::GetTokenWithUser(std::string_view token_hash) {
+  Params p;
+  p.Text(token_hash);
+  auto rows = impl_->Query<std::pair<ApiToken, User>>(
+      "SELECT t.id, t.user_id, t.token_hash, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, "
+      "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at "
+      "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+      p, [](const Row& r) { return std::pair<ApiToken, User>(ReadToken(r), ReadUser(r, 8)); });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<std::pair<ApiToken, User>>();
+  return std::optional<std::pair<ApiToken, User>>(std::move(rows->front()));
 }
 
 Result<std::vector<ApiToken>> PgStore::ListTokens(int64_t user_id) {

@@ -330,8 +330,11 @@ const std::string kRollupSql =
     "+ excluded.n";
 
 const char* kUserColumns = "id, username, password_hash, role, disabled, created_at";
-User ReadUser(const Stmt& s) {
-  return User{s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Int(4) != 0, Seconds(std::chrono::seconds(s.Int(5)))};
+// `at`: the column where the user's columns start.
+User ReadUser(const Stmt& s, int at = 0) {
+  return User{s.Int(at),         s.Text(at + 1),
+              s.Text(at + 2),    s.Text(at + 3),
+              s.Int(at + 4) != 0, Seconds(std::chrono::seconds(s.Int(at + 5)))};
 }
 const char* kTokenColumns = "id, user_id, token_hash, role, label, created_at, expires_at, revoked_at";
 ApiToken ReadToken(const Stmt& s) {
@@ -757,21 +760,23 @@ Result<User> SqliteStore::CreateUser(std::string_view username, std::string_view
 
 Result<std::optional<User>> SqliteStore::GetUser(std::string_view username) {
   auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE username = ?1", kUserColumns),
-                                 {std::string(username)}, ReadUser);
+                                 {std::string(username)}, [](const Stmt& st) { return ReadUser(st); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<User>();
   return std::optional<User>(rows->front());
 }
 
 Result<std::optional<User>> SqliteStore::GetUserById(int64_t id) {
-  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE id = ?1", kUserColumns), {id}, ReadUser);
+  auto rows = impl_->Query<User>(fmt::format("SELECT {} FROM users WHERE id = ?1", kUserColumns), {id},
+                                 [](const Stmt& st) { return ReadUser(st); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<User>();
   return std::optional<User>(rows->front());
 }
 
 Result<std::vector<User>> SqliteStore::ListUsers() {
-  return impl_->Query<User>(fmt::format("SELECT {} FROM users ORDER BY id", kUserColumns), {}, ReadUser);
+  return impl_->Query<User>(fmt::format("SELECT {} FROM users ORDER BY id", kUserColumns), {},
+                            [](const Stmt& st) { return ReadUser(st); });
 }
 
 Result<void> SqliteStore::UpdateUser(const User& user) {
@@ -834,6 +839,19 @@ Result<std::optional<ApiToken>> SqliteStore::GetTokenByHash(std::string_view tok
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<ApiToken>();
   return std::optional<ApiToken>(rows->front());
+}
+
+Result<std::optional<std::pair<ApiToken, User>>> SqliteStore::GetTokenWithUser(std::string_view token_hash) {
+  static const std::string kSql =
+      "SELECT t.id, t.user_id, t.token_hash, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, "
+      "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at "
+      "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1";
+  auto rows = impl_->Query<std::pair<ApiToken, User>>(kSql, {std::string(token_hash)}, [](const Stmt& st) {
+    return std::pair<ApiToken, User>(ReadToken(st), ReadUser(st, 8));
+  });
+  if (!rows) return tl::unexpected(rows.error());
+  if (rows->empty()) return std::optional<std::pair<ApiToken, User>>();
+  return std::optional<std::pair<ApiToken, User>>(std::move(rows->front()));
 }
 
 Result<std::vector<ApiToken>> SqliteStore::ListTokens(int64_t user_id) {

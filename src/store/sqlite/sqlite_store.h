@@ -64,6 +64,7 @@ class SqliteStore : public Store {
   Result<ApiToken> CreateToken(int64_t user_id, std::string_view token_hash, std::string_view role,
                                std::string_view label, Seconds now, std::optional<Seconds> expires_at) override;
   Result<std::optional<ApiToken>> GetTokenByHash(std::string_view token_hash) override;
+  Result<std::optional<std::pair<ApiToken, User>>> GetTokenWithUser(std::string_view token_hash) override;
   Result<std::vector<ApiToken>> ListTokens(int64_t user_id) override;
   Result<void> RevokeToken(int64_t id, Seconds now) override;
   Result<void> PutSignals(std::span<const SignalPoint> points) override;
