@@ -54,7 +54,11 @@ Collector::Collector(store::Store& store, const Clock& clock, const geo::GeoDb* 
       report_key_(std::move(report_key)),
       metrics_(metrics),
       backend_version_(std::move(backend_version)),
-      writer_(store, 256) {
+      writer_(store, 256,
+              GroupCommit::Observer{[&metrics](std::size_t rows) { metrics.RecordCommit(rows); },
+                                    [&metrics](std::chrono::nanoseconds took, std::size_t) {
+                                      metrics.RecordFlush(took);
+                                    }}) {
   ctx_.fingerprints = &analysis::FingerprintDb::Builtin();
 }
 

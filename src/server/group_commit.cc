@@ -1,13 +1,15 @@
 #include "server/group_commit.h"
 
 #include <future>
+#include <utility>
 #include <vector>
 
 namespace vigil::server {
 
-GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch)
+GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch, Observer observer)
     : store_(store),
       max_batch_(max_batch == 0 ? 1 : max_batch),
+      observer_(std::move(observer)),
       syncer_([this] { RunSyncer(); }),
       writer_([this] { Run(); }) {}
 
@@ -36,7 +38,9 @@ void GroupCommit::RunSyncer() {
       flushing.swap(committed_);
     }
     // One flush for every row committed before it started.
+    const auto start = std::chrono::steady_clock::now();
     auto synced = store_.SyncCommitted();
+    if (observer_.flushed) observer_.flushed(std::chrono::steady_clock::now() - start, flushing.size());
     for (Committed& c : flushing) {
       if (synced || !c.outcome) {
         c.done(std::move(c.outcome));
@@ -84,6 +88,7 @@ void GroupCommit::Run() {
     for (Pending& p : batch) rows.push_back(std::move(p.row));
     auto outcomes = store_.InsertBatchUnflushed(rows);
     if (outcomes && outcomes->size() == batch.size()) {
+      if (observer_.committed) observer_.committed(batch.size());
       {
         std::lock_guard lock(sync_mu_);
         for (size_t i = 0; i < batch.size(); ++i) {

@@ -14,6 +14,7 @@
 // the GroupCommit; the destructor finishes what is queued, then joins the writer.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <deque>
@@ -28,7 +29,14 @@ namespace vigil::server {
 
 class GroupCommit {
  public:
-  GroupCommit(store::Store& store, std::size_t max_batch);
+  // What the writer and the flush thread report, for /metrics (may be empty; called on
+  // those threads, so they must be thread-safe).
+  struct Observer {
+    std::function<void(std::size_t rows)> committed;  // one transaction of `rows`
+    std::function<void(std::chrono::nanoseconds took, std::size_t rows)> flushed;
+  };
+
+  GroupCommit(store::Store& store, std::size_t max_batch, Observer observer = {});
   ~GroupCommit();
   GroupCommit(const GroupCommit&) = delete;
   GroupCommit& operator=(const GroupCommit&) = delete;
@@ -57,6 +65,7 @@ class GroupCommit {
 
   store::Store& store_;
   const std::size_t max_batch_;
+  const Observer observer_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Pending> queue_;

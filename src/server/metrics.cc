@@ -10,11 +10,27 @@ void Metrics::RecordRequest(std::string_view route, std::string_view method, int
   std::lock_guard lock(mu_);
   ++requests_[{std::string(route), std::string(method), status}];
   Histogram& h = latency_[std::string(route)];
+  h.Add(seconds);
+}
+
+void Metrics::Histogram::Add(double seconds) {
   for (size_t i = 0; i < kBuckets.size(); ++i) {
-    if (seconds <= kBuckets[i]) ++h.counts[i];
+    if (seconds <= kBuckets[i]) ++counts[i];
   }
-  ++h.count;
-  h.sum += seconds;
+  ++count;
+  sum += seconds;
+}
+
+void Metrics::RecordCommit(std::size_t rows) {
+  std::lock_guard lock(mu_);
+  ++commits_;
+  committed_rows_ += rows;
+}
+
+void Metrics::RecordFlush(std::chrono::nanoseconds took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  std::lock_guard lock(mu_);
+  flush_.Add(seconds);
 }
 
 void Metrics::RecordStored(bool inserted) {
@@ -58,6 +74,21 @@ std::string Metrics::Render(std::optional<int64_t> stored_measurements) const {
   for (const auto& [reason, n] : ingest_errors_) {
     out += fmt::format("vigil_ingest_errors_total{{reason=\"{}\"}} {}\n", reason, n);
   }
+  out += "# HELP vigil_collector_commits_total Transactions of the collector's group commit.\n"
+         "# TYPE vigil_collector_commits_total counter\n";
+  out += fmt::format("vigil_collector_commits_total {}\n", commits_);
+  out += "# HELP vigil_collector_committed_rows_total Submissions in those transactions (over commits: the mean batch).\n"
+         "# TYPE vigil_collector_committed_rows_total counter\n";
+  out += fmt::format("vigil_collector_committed_rows_total {}\n", committed_rows_);
+  out += "# HELP vigil_collector_flush_duration_seconds Time to make committed submissions durable (SQLite: one fsync of the WAL).\n"
+         "# TYPE vigil_collector_flush_duration_seconds histogram\n";
+  for (size_t i = 0; i < kBuckets.size(); ++i) {
+    out += fmt::format("vigil_collector_flush_duration_seconds_bucket{{le=\"{}\"}} {}\n", kBuckets[i],
+                       flush_.counts[i]);
+  }
+  out += fmt::format("vigil_collector_flush_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", flush_.count);
+  out += fmt::format("vigil_collector_flush_duration_seconds_sum {}\n", flush_.sum);
+  out += fmt::format("vigil_collector_flush_duration_seconds_count {}\n", flush_.count);
   if (stored_measurements) {
     out += "# HELP vigil_store_measurements Measurements in the store (all nodes).\n"
            "# TYPE vigil_store_measurements gauge\n";

@@ -29,6 +29,10 @@ class Metrics {
                      std::chrono::nanoseconds duration);
   void RecordStored(bool inserted);
   void RecordIngestError(std::string_view reason);
+  // The collector's group commit: a transaction of `rows`, and a flush (fsync) that made
+  // committed rows durable.
+  void RecordCommit(std::size_t rows);
+  void RecordFlush(std::chrono::nanoseconds took);
 
   // The whole exposition; `stored_measurements` is the store's count when known.
   std::string Render(std::optional<int64_t> stored_measurements) const;
@@ -42,6 +46,7 @@ class Metrics {
     std::array<uint64_t, kBuckets.size()> counts{};
     uint64_t count = 0;
     double sum = 0;
+    void Add(double seconds);
   };
   mutable std::mutex mu_;
   std::map<std::tuple<std::string, std::string, int>, uint64_t> requests_;
@@ -49,6 +54,9 @@ class Metrics {
   uint64_t inserted_ = 0;
   uint64_t duplicates_ = 0;
   std::map<std::string, uint64_t> ingest_errors_;
+  uint64_t commits_ = 0;
+  uint64_t committed_rows_ = 0;
+  Histogram flush_;
 };
 
 }  // namespace vigil::server

@@ -446,6 +446,28 @@ TEST_F(ServerTest, MetricsCountRequestsByRoute) {
             std::string::npos);
   EXPECT_NE(m.body.find("vigil_store_measurements 0"), std::string::npos);
   EXPECT_NE(m.body.find("vigil_measurements_stored_total{outcome=\"inserted\"} 0"), std::string::npos);
+  EXPECT_NE(m.body.find("vigil_collector_commits_total 0"), std::string::npos);
+  EXPECT_NE(m.body.find("vigil_collector_flush_duration_seconds_count 0"), std::string::npos);
+
+  // Submissions show in the group commit's counters: committed rows, and flushes (each
+  // answered submission waited for one).
+  const std::string token = TokenFor("probe1", "probe");
+  const std::string report = OpenReport(token);
+  const auto samples = SampleLines();
+  for (size_t i = 0; i < 3; ++i) {
+    ASSERT_EQ(Http(port_, "POST", "/report/" + report, Submission(samples[i]), {"Authorization: Bearer " + token}).status,
+              200);
+  }
+  m = Http(port_, "GET", "/metrics", "", {"Authorization: Bearer " + admin});
+  EXPECT_NE(m.body.find("vigil_collector_committed_rows_total 3"), std::string::npos) << m.body;
+  auto value = [&](std::string_view name) {
+    auto at = m.body.find(std::string("\n") + std::string(name) + " ");
+    return at == std::string::npos ? -1.0 : std::stod(m.body.substr(at + name.size() + 2));
+  };
+  EXPECT_GE(value("vigil_collector_commits_total"), 1);
+  EXPECT_LE(value("vigil_collector_commits_total"), 3);
+  EXPECT_GE(value("vigil_collector_flush_duration_seconds_count"), 1);
+  EXPECT_GT(value("vigil_collector_flush_duration_seconds_sum"), 0);
 }
 
 // Every route x every kind of caller. The expected codes are written out here, not derived
