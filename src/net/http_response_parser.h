@@ -67,13 +67,6 @@ class ResponseParser final : public boost::beast::http::basic_parser<false> {
 // "eof_error" for a response cut short), if any.
 struct ParsedHttpResponse {
   bool header_done = false;
-  // Feeds the bytes read and not consumed yet, erasing what the parser used; false on bytes
-  // that are not HTTP. After "need more" a chunked body is fed again only once at least 5
-  // bytes wait (the shortest complete last chunk, "0\r\n\r\n"): Boost 1.81's parser
-  // asserts that much when it resumes a last chunk (boostorg/beast#2861, fixed upstream in
-  // 2024), which a server sending one byte at a time would otherwise trip in debug builds.
-  bool Feed(std::string& pending);
-
   int code = 0;
   HeadersList headers;
   Bytes body;

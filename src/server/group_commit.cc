@@ -40,7 +40,7 @@ void GroupCommit::RunSyncer() {
     // One flush for every row committed before it started.
     const auto start = std::chrono::steady_clock::now();
     auto synced = store_.SyncCommitted();
-    if (observer_.flushed) observer_.flushed(std::chrono::steady_clock::now() - start, flushing.size());
+    if (observer_.flushed) observer_.flushed(std::chrono::steady_clock::now() - start);
     for (Committed& c : flushing) {
       if (synced || !c.outcome) {
         c.done(std::move(c.outcome));

@@ -33,7 +33,7 @@ class GroupCommit {
   // those threads, so they must be thread-safe).
   struct Observer {
     std::function<void(std::size_t rows)> committed;  // one transaction of `rows`
-    std::function<void(std::chrono::nanoseconds took, std::size_t rows)> flushed;
+    std::function<void(std::chrono::nanoseconds took)> flushed;  // one flush
   };
 
   GroupCommit(store::Store& store, std::size_t max_batch, Observer observer = {});

@@ -55,7 +55,6 @@ class RecordingStore : public test_support::ForwardingStore {
     std::lock_guard lock(mu);
     ++flushes;
     last_flush_done = events++;
-    flush_done_at.push_back(last_flush_done);
     if (fail_flush) return Fail("io_error", "injected: the disk is gone");
     return inner_.SyncCommitted();
   }
@@ -64,7 +63,6 @@ class RecordingStore : public test_support::ForwardingStore {
   int events = 0;
   int flushes = 0;
   int last_flush_done = -1;
-  std::vector<int> flush_done_at;
   std::map<std::string, int> committed_at;
   std::chrono::milliseconds flush_delay{0};
   bool fail_flush = false;

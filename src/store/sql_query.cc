@@ -69,6 +69,19 @@ std::string MeasurementColumns(Dialect d) {
          start + ", anomaly, confirmed, failure, blocking, accessible, fingerprint, why, category_code, raw_size";
 }
 
+std::string Qualified(std::string_view columns, std::string_view alias) {
+  std::string out;
+  while (!columns.empty()) {
+    const size_t comma = columns.find(',');
+    std::string_view column = columns.substr(0, comma);
+    while (!column.empty() && column.front() == ' ') column.remove_prefix(1);
+    if (!out.empty()) out += ", ";
+    out.append(alias).append(".").append(column);
+    columns = comma == std::string_view::npos ? std::string_view() : columns.substr(comma + 1);
+  }
+  return out;
+}
+
 void AppendWhere(const MeasurementFilter& f, Dialect d, Query& q) {
   std::vector<std::string> terms;
   auto text_eq = [&](const char* column, const std::optional<std::string>& v) {

@@ -33,6 +33,10 @@ struct Query {
 std::string MeasurementColumns(Dialect d);
 inline constexpr int kMeasurementColumnCount = 18;
 
+// A column list ("id, role") with each column qualified by a table alias ("t.id, t.role"),
+// for joins that select two tables' lists.
+std::string Qualified(std::string_view columns, std::string_view alias);
+
 // " WHERE ..." (or "") for the filter; parameters are appended to `q.params` and
 // numbered after the ones already there.
 void AppendWhere(const MeasurementFilter& f, Dialect d, Query& q);

@@ -271,6 +271,11 @@ User ReadUser(const Row& s, int at = 0) {
               Seconds(std::chrono::seconds(s.Int(at + 5)))};
 }
 const char* kTokenColumns = "id, user_id, token_hash, role, label, created_at, expires_at, revoked_at";
+constexpr int kTokenColumnCount = 8;
+// A token and its account in one row (authentication).
+const std::string kTokenWithUserSql =
+    fmt::format("SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+                sql::Qualified(kTokenColumns, "t"), sql::Qualified(kUserColumns, "u"));
 ApiToken ReadToken(const Row& s) {
   return ApiToken{s.Int(0), s.Int(1), s.Text(2), s.Text(3), s.Text(4), Seconds(std::chrono::seconds(s.Int(5))),
                   s.OptTime(6), s.OptTime(7)};
@@ -886,10 +891,8 @@ Result<std::optional<std::pair<ApiToken, User>>> PgStore::GetTokenWithUser(std::
   Params p;
   p.Text(token_hash);
   auto rows = impl_->Query<std::pair<ApiToken, User>>(
-      "SELECT t.id, t.user_id, t.token_hash, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, "
-      "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at "
-      "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
-      p, [](const Row& r) { return std::pair<ApiToken, User>(ReadToken(r), ReadUser(r, 8)); });
+      kTokenWithUserSql, p,
+      [](const Row& r) { return std::pair<ApiToken, User>(ReadToken(r), ReadUser(r, kTokenColumnCount)); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<std::pair<ApiToken, User>>();
   return std::optional<std::pair<ApiToken, User>>(std::move(rows->front()));

@@ -337,6 +337,11 @@ User ReadUser(const Stmt& s, int at = 0) {
               s.Int(at + 4) != 0, Seconds(std::chrono::seconds(s.Int(at + 5)))};
 }
 const char* kTokenColumns = "id, user_id, token_hash, role, label, created_at, expires_at, revoked_at";
+constexpr int kTokenColumnCount = 8;
+// A token and its account in one row (authentication).
+const std::string kTokenWithUserSql =
+    fmt::format("SELECT {}, {} FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1",
+                sql::Qualified(kTokenColumns, "t"), sql::Qualified(kUserColumns, "u"));
 ApiToken ReadToken(const Stmt& s) {
   return ApiToken{s.Int(0),  s.Int(1),   s.Text(2),  s.Text(3), s.Text(4), Seconds(std::chrono::seconds(s.Int(5))),
                   s.OptTime(6), s.OptTime(7)};
@@ -842,13 +847,9 @@ Result<std::optional<ApiToken>> SqliteStore::GetTokenByHash(std::string_view tok
 }
 
 Result<std::optional<std::pair<ApiToken, User>>> SqliteStore::GetTokenWithUser(std::string_view token_hash) {
-  static const std::string kSql =
-      "SELECT t.id, t.user_id, t.token_hash, t.role, t.label, t.created_at, t.expires_at, t.revoked_at, "
-      "u.id, u.username, u.password_hash, u.role, u.disabled, u.created_at "
-      "FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?1";
-  auto rows = impl_->Query<std::pair<ApiToken, User>>(kSql, {std::string(token_hash)}, [](const Stmt& st) {
-    return std::pair<ApiToken, User>(ReadToken(st), ReadUser(st, 8));
-  });
+  auto rows = impl_->Query<std::pair<ApiToken, User>>(
+      kTokenWithUserSql, {std::string(token_hash)},
+      [](const Stmt& st) { return std::pair<ApiToken, User>(ReadToken(st), ReadUser(st, kTokenColumnCount)); });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<std::pair<ApiToken, User>>();
   return std::optional<std::pair<ApiToken, User>>(std::move(rows->front()));
