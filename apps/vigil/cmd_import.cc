@@ -64,6 +64,45 @@ Result<std::vector<std::string>> ExpandPaths(const std::vector<std::string>& pat
   return out;
 }
 
+// A measurement prepared on a worker, its raw text still in the worker's batch.
+struct Prepared {
+  store::StoredMeasurement m;
+  std::string_view raw;
+};
+// What a worker hands over for one batch (BatchOptions::finish_batch).
+struct Chunk {
+  std::vector<store::StoredMeasurement> rows;  // new to the store, as far as the worker knows
+  std::vector<store::RawBlock> blocks;         // their raw texts
+  size_t already_stored = 0;
+};
+
+// Packs a worker's batch: the raw texts of its new measurements go into zstd blocks
+// (store::PackBlocks), compressed here on the worker rather than one by one.
+Result<void> PackChunk(std::vector<std::any>& prepared) {
+  Chunk chunk;
+  std::vector<std::string_view> raws;
+  chunk.rows.reserve(prepared.size());
+  raws.reserve(prepared.size());
+  for (auto& value : prepared) {
+    auto& p = std::any_cast<Prepared&>(value);
+    if (p.m.already_stored) {
+      ++chunk.already_stored;
+      continue;
+    }
+    chunk.rows.push_back(std::move(p.m));
+    raws.push_back(p.raw);
+  }
+  std::vector<store::StoredMeasurement*> rows;
+  rows.reserve(chunk.rows.size());
+  for (auto& m : chunk.rows) rows.push_back(&m);
+  auto blocks = store::PackBlocks(rows, raws);
+  if (!blocks) return tl::unexpected(blocks.error());
+  chunk.blocks = std::move(*blocks);
+  prepared.clear();
+  prepared.emplace_back(std::move(chunk));
+  return {};
+}
+
 class ImportSink : public analysis::BatchSink {
  public:
   ImportSink(store::Store& s, const ImportFlags& flags, bool progress)
@@ -73,15 +112,18 @@ class ImportSink : public analysis::BatchSink {
 
   void Json(std::string_view) override {}
   void Record(const analysis::AnalysisRecord&) override {}
+  // One worker batch: its new measurements, their raw texts packed into blocks.
   void Prepared(std::any&& value) override {
     if (failed_) return;
-    auto m = std::any_cast<store::StoredMeasurement&&>(std::move(value));
-    if (m.already_stored) {
-      ++duplicates_;
-      ++recent_duplicates_;
-    } else {
+    auto chunk = std::any_cast<Chunk&&>(std::move(value));
+    duplicates_ += chunk.already_stored;
+    recent_duplicates_ += chunk.already_stored;
+    const auto base = static_cast<uint32_t>(pending_blocks_.size());
+    for (auto& m : chunk.rows) {
+      if (m.raw_block) *m.raw_block += base;
       pending_.push_back(std::move(m));
     }
+    for (auto& b : chunk.blocks) pending_blocks_.push_back(std::move(b));
     if (pending_.size() + recent_duplicates_ >= flags_.batch_rows) Flush();
   }
   void Error(std::string_view where, std::string_view message) override {
@@ -103,7 +145,7 @@ class ImportSink : public analysis::BatchSink {
   bool Flush() {
     if (failed_) return false;
     if (!pending_.empty()) {
-      auto r = store_.InsertBatch(pending_);
+      auto r = store_.InsertBatch(pending_, pending_blocks_);
       if (!r) {
         failed_ = true;
         error_ = r.error().ToString();
@@ -118,6 +160,7 @@ class ImportSink : public analysis::BatchSink {
         }
       }
       pending_.clear();
+      pending_blocks_.clear();
     }
     // While the input overlaps the store, workers look each measurement up before
     // compressing it (a re-import then costs little more than the analysis); into new
@@ -142,6 +185,7 @@ class ImportSink : public analysis::BatchSink {
   store::Store& store_;
   const ImportFlags& flags_;
   std::vector<store::StoredMeasurement> pending_;
+  std::vector<store::RawBlock> pending_blocks_;
   std::atomic<bool> check_existing_{false};
   ProgressLine progress_;
   std::chrono::steady_clock::time_point start_;
@@ -203,14 +247,19 @@ int RunOoni(const ImportFlags& flags) {
                                                   std::string_view raw) -> Result<std::any> {
     store::PrepareOptions prepare;
     prepare.already_stored = already_stored;
+    prepare.compress = false;  // PackChunk compresses the batch's measurements together
     if (categories && r.input) prepare.category_code = categories->Lookup(*r.input, r.probe_cc);
     auto m = store::PrepareMeasurement(r, raw, prepare, /*padded=*/true);
     if (!m) return tl::unexpected(m.error());
     if (!m->already_stored) {
-      if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
+      m->raw_block = 0;  // checked as a row in a block (PackBlocks sets where)
+      m->raw_size = raw.size();
+      auto v = store::ValidateMeasurement(*m);
+      if (!v) return tl::unexpected(v.error());
     }
-    return std::any(std::move(*m));
+    return std::any(Prepared{std::move(*m), raw});
   };
+  options.finish_batch = PackChunk;
   auto stats = analysis::AnalyzeInputs(options, ctx, sink);
   sink.Flush();
   // Also after a failed batch: what was committed before it is reported as stored.

@@ -271,6 +271,16 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
     }
     if (o.keep_records) b.records.push_back(std::move(*r));
   }
+  if (o.finish_batch && !b.prepared.empty()) {
+    if (auto f = o.finish_batch(b.prepared); !f) {
+      const auto& first = b.items.front();
+      b.errors.push_back({b.items.size(), fmt::format("{}:{}", o.inputs[first.file], first.line),
+                          fmt::format("{} (the {} measurements read from here on were skipped)",
+                                      f.error().ToString(), b.prepared.size())});
+      b.prepared.clear();
+      if (o.strict) b.fatal = true;
+    }
+  }
 }
 
 }  // namespace

@@ -35,6 +35,11 @@ struct BatchOptions {
   // bytes. Its value goes to BatchSink::Prepared, in input order; its error is reported
   // like a malformed measurement.
   std::function<Result<std::any>(const AnalysisRecord&, std::string_view raw)> prepare;
+  // Optional, with prepare: run on the worker thread once a whole batch is prepared, while
+  // the raw texts prepare saw are still readable. It may rewrite the batch's values (e.g.
+  // compress their raw texts together); its error is reported for the batch (where: the
+  // batch's first measurement) and the batch's values are dropped.
+  std::function<Result<void>(std::vector<std::any>& prepared)> finish_batch;
 };
 
 class BatchSink {

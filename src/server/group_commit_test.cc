@@ -44,8 +44,9 @@ class RecordingStore : public test_support::ForwardingStore {
  public:
   using ForwardingStore::ForwardingStore;
 
-  Result<std::vector<store::InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) override {
-    auto r = inner_.InsertBatchUnflushed(batch);
+  Result<std::vector<store::InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
+                                                                 std::span<const store::RawBlock> blocks = {}) override {
+    auto r = inner_.InsertBatchUnflushed(batch, blocks);
     std::lock_guard lock(mu);
     for (const auto& m : batch) committed_at[m.measurement_uid] = events++;
     return r;

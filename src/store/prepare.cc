@@ -99,6 +99,55 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
   return out;
 }
 
+Result<std::string> ZstdDecompressPrefix(std::string_view data, size_t size) {
+  thread_local std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
+  if (!dctx) return Fail("internal_error", "cannot create a zstd context");
+  ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);
+  std::string out(size, '\0');
+  ZSTD_inBuffer in{data.data(), data.size(), 0};
+  ZSTD_outBuffer o{out.data(), out.size(), 0};
+  // Each call makes progress until the output is full or the input ends; the bound on
+  // calls keeps a hostile frame from looping.
+  for (int calls = 0; o.pos < o.size && calls < 1 << 20; ++calls) {
+    size_t before_in = in.pos, before_out = o.pos;
+    size_t r = ZSTD_decompressStream(dctx.get(), &o, &in);
+    if (ZSTD_isError(r)) return Fail("parse_error", "stored block is corrupt (zstd)");
+    if (r == 0 || (in.pos == before_in && o.pos == before_out)) break;  // frame ended, or stuck
+  }
+  if (o.pos != size) return Fail("parse_error", "stored block is shorter than the rows that point into it");
+  return out;
+}
+
+Result<std::vector<RawBlock>> PackBlocks(std::span<StoredMeasurement* const> rows,
+                                         std::span<const std::string_view> raws, uint32_t first_block,
+                                         int level) {
+  if (rows.size() != raws.size()) return Fail("internal_error", "PackBlocks: one raw text per row");
+  std::vector<RawBlock> blocks;
+  std::string text;
+  text.reserve(kRawBlockBytes);
+  auto close = [&]() -> Result<void> {
+    if (text.empty()) return {};
+    auto z = ZstdCompress(text, level);
+    if (!z) return tl::unexpected(z.error());
+    blocks.push_back(RawBlock{std::move(*z), text.size()});
+    text.clear();
+    return {};
+  };
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (!text.empty() && text.size() + raws[i].size() > kRawBlockBytes) {
+      if (auto r = close(); !r) return tl::unexpected(r.error());
+    }
+    StoredMeasurement& m = *rows[i];
+    m.raw_block = first_block + static_cast<uint32_t>(blocks.size());
+    m.raw_offset = text.size();
+    m.raw_size = raws[i].size();
+    m.raw_zstd.clear();
+    text.append(raws[i]);
+  }
+  if (auto r = close(); !r) return tl::unexpected(r.error());
+  return blocks;
+}
+
 Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& record,
                                              std::string_view raw, const PrepareOptions& options,
                                              bool padded) {
@@ -140,6 +189,7 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
     m.already_stored = true;
     return m;
   }
+  if (!options.compress) return m;
   auto z = ZstdCompress(raw, options.zstd_level);
   if (!z) return tl::unexpected(z.error());
   m.raw_zstd = std::move(*z);

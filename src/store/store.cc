@@ -35,7 +35,20 @@ bool IsUpperCc(std::string_view s) {
 
 }  // namespace
 
-Result<std::string> StoredMeasurement::RawJson() const { return ZstdDecompress(raw_zstd); }
+Result<std::string> StoredMeasurement::RawJson() const {
+  if (raw_json) return *raw_json;
+  return ZstdDecompress(raw_zstd);
+}
+
+Result<std::string> RawFromBlock(std::string_view block_zstd, uint64_t offset, uint64_t size) {
+  // Decompress only up to the row's end: half the block on average.
+  if (offset > (uint64_t{1} << 32) || size > (uint64_t{1} << 32)) {
+    return Fail("parse_error", "stored block reference is out of range");
+  }
+  auto prefix = ZstdDecompressPrefix(block_zstd, offset + size);
+  if (!prefix) return tl::unexpected(prefix.error());
+  return prefix->substr(offset);
+}
 
 std::string_view OrderByName(OrderBy o) {
   for (const auto& [v, name] : kOrderNames) {
@@ -109,7 +122,33 @@ Result<void> ValidateMeasurement(const StoredMeasurement& m) {
   if (year < std::chrono::year(2000) || year > std::chrono::year(2999)) {
     return bad("measurement_start_time is outside years 2000-2999");
   }
-  if (m.raw_zstd.empty()) return bad("raw measurement is empty");
+  if (m.raw_block) {
+    if (!m.raw_zstd.empty()) return bad("raw bytes are both in a block and in their own frame");
+  } else if (m.raw_zstd.empty()) {
+    return bad("raw measurement is empty");
+  }
+  return {};
+}
+
+Result<void> ValidateBatch(std::span<const StoredMeasurement> batch, std::span<const RawBlock> blocks) {
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    if (blocks[i].zstd.empty() || blocks[i].raw_size == 0) {
+      return Fail("invalid_argument", fmt::format("block {} is empty", i));
+    }
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const StoredMeasurement& m = batch[i];
+    auto v = ValidateMeasurement(m);
+    if (v && m.raw_block) {
+      if (*m.raw_block >= blocks.size()) {
+        v = Fail("invalid_argument", fmt::format("block {} is not in the batch", *m.raw_block));
+      } else if (m.raw_size == 0 || m.raw_offset > blocks[*m.raw_block].raw_size ||
+                 m.raw_size > blocks[*m.raw_block].raw_size - m.raw_offset) {
+        v = Fail("invalid_argument", fmt::format("its bytes are not inside block {}", *m.raw_block));
+      }
+    }
+    if (!v) return Fail("invalid_argument", fmt::format("batch row {}: {}", i, v.error().message));
+  }
   return {};
 }
 

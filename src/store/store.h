@@ -12,7 +12,9 @@
 //   default Durability::kFull, flushed to disk): an acknowledged measurement survives a
 //   crash or power loss. A batch is all-or-nothing: if any row is invalid, nothing of the
 //   batch is stored and the error names the row.
-// - Raw measurements are kept byte for byte, zstd-compressed at rest.
+// - Raw measurements are kept byte for byte, zstd-compressed at rest: each in its own
+//   zstd frame, or several end to end in one frame (a RawBlock: bulk imports and the
+//   collector's group commits, which compress faster and smaller that way).
 //
 // Thread-safety: a Store is safe to use from many threads at once (each implementation
 // keeps a pool of connections); several processes may open the same database.
@@ -35,8 +37,17 @@ namespace vigil::store {
 
 using Seconds = std::chrono::sys_seconds;
 
-// One measurement as stored. `raw_zstd` is the measurement exactly as received,
-// compressed with zstd; RawJson() gives it back.
+// Raw measurements compressed together: their bytes end to end, as one zstd frame. Rows
+// handed to InsertBatch with it say where their bytes are (raw_block, raw_offset,
+// raw_size). A frame of ~256 kB compresses ~2.5x faster and ~2.8x smaller than a frame
+// per measurement; reading one measurement back decompresses its block (~0.15 ms).
+struct RawBlock {
+  std::string zstd;
+  uint64_t raw_size = 0;  // uncompressed bytes
+};
+
+// One measurement as stored: its raw bytes exactly as received are either its own zstd
+// frame (raw_zstd) or a slice of a RawBlock; RawJson() gives them back.
 struct StoredMeasurement {
   std::string idempotency_key;  // the given uid, or "sha512:<hex>" of the raw bytes
   std::string measurement_uid;  // OONI's shape: 20231128171900.123456_IT_webconnectivity_<hex16>
@@ -50,7 +61,13 @@ struct StoredMeasurement {
   analysis::Verdict verdict;
   std::optional<std::string> category_code;  // Citizen Lab category, when known
   uint64_t raw_size = 0;        // uncompressed bytes
-  std::string raw_zstd;         // empty in ListMeasurements results
+  std::string raw_zstd;         // its own frame; empty in ListMeasurements results
+  // For InsertBatch: its bytes are blocks[*raw_block], from raw_offset (raw_zstd empty).
+  std::optional<uint32_t> raw_block;
+  uint64_t raw_offset = 0;
+  // From GetMeasurement, for a measurement stored in a block: its bytes, already cut
+  // out of the block (raw_zstd is then empty).
+  std::optional<std::string> raw_json;
   // Set by PrepareMeasurement when PrepareOptions::already_stored said the store holds
   // this key: raw_zstd is then left empty and there is nothing to insert.
   bool already_stored = false;
@@ -264,8 +281,10 @@ class Store {
   // malformed row (nothing stored), "db_error" for the database.
   virtual Result<InsertOutcome> Insert(const StoredMeasurement& m) = 0;
   // One transaction for the whole batch; outcomes in the order of `batch`. The same
-  // key twice in one batch stores it once (the second outcome is a duplicate).
-  virtual Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) = 0;
+  // key twice in one batch stores it once (the second outcome is a duplicate). Rows may
+  // point into `blocks` (raw_block); a block none of whose rows is new is not stored.
+  virtual Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch,
+                                                         std::span<const RawBlock> blocks = {}) = 0;
   // Makes every commit so far durable on disk (for a store opened with relaxed
   // durability, e.g. a bulk import, before it reports what it stored). Stores whose
   // commits are always durable do nothing. Errors: "io_error".
@@ -274,15 +293,17 @@ class Store {
   // commit (SQLite with Durability::kFull): the caller must call SyncCommitted() before it
   // tells anyone the rows are stored. It lets a writer insert the next batch while the disk
   // flushes this one (the collector's group commit). Elsewhere the same as InsertBatch.
-  virtual Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) {
-    return InsertBatch(batch);
+  virtual Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
+                                                                  std::span<const RawBlock> blocks = {}) {
+    return InsertBatch(batch, blocks);
   }
   // Makes every commit so far durable, as cheaply as the store can (SQLite: the WAL only;
   // the database file is flushed by checkpoints). No-op where commits are durable already.
   // Errors: "io_error".
   virtual Result<void> SyncCommitted() { return {}; }
 
-  // nullopt when no measurement has that uid.
+  // nullopt when no measurement has that uid. The raw bytes come in raw_zstd or, for a
+  // measurement stored in a block, raw_json: read them with RawJson().
   virtual Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) = 0;
   // The measurement_uid stored under an idempotency key, if any (a cheap point lookup:
   // `vigil import` asks it before compressing a measurement it may already hold).
@@ -373,6 +394,12 @@ analysis::Blocking BlockingFromText(const std::optional<std::string>& s);
 
 // Checks what both stores require of a row before writing it ("invalid_argument").
 Result<void> ValidateMeasurement(const StoredMeasurement& m);
+// Every row of an InsertBatch call, and the blocks they point into: errors name the row
+// ("batch row 3: ...") or the block.
+Result<void> ValidateBatch(std::span<const StoredMeasurement> batch, std::span<const RawBlock> blocks);
+// The bytes of a row stored in a block, cut out of the block's compressed frame
+// ("parse_error" when the frame is corrupt or too short for the row).
+Result<std::string> RawFromBlock(std::string_view block_zstd, uint64_t offset, uint64_t size);
 // The same for signal points, check-ins, journal entries and events.
 Result<void> ValidateSignalPoint(const SignalPoint& p);
 Result<void> ValidateCheckin(const WatchCheckin& c);

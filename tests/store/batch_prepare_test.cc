@@ -10,6 +10,7 @@
 
 #include "analysis/batch.h"
 #include "analysis/fingerprints.h"
+#include "store/prepare.h"
 
 namespace vigil::analysis {
 namespace {
@@ -61,6 +62,103 @@ TEST(BatchPrepare, SeesRawTextInInputOrderAndReportsItsErrors) {
     EXPECT_NE(sink.errors[0].find("prepare.jsonl:8: invalid_argument: seven is refused"), std::string::npos)
         << sink.errors[0];
   }
+}
+
+TEST(BatchPrepare, FinishBatchSeesEachBatchWholeWhileItsTextIsReadable) {
+  std::string path = (std::filesystem::path(::testing::TempDir()) / "finish.jsonl").string();
+  std::ofstream out(path);
+  for (int i = 0; i < 300; ++i) out << Line(i) << "\n";
+  out.close();
+  for (int jobs : {1, 2}) {
+    BatchOptions o;
+    o.inputs = {path};
+    o.jobs = jobs;
+    o.write_json = false;
+    o.batch_bytes = 4096;
+    o.prepare = [](const AnalysisRecord&, std::string_view raw) -> Result<std::any> { return std::any(raw); };
+    // Joins a batch's raw texts into one value (the views are only valid until then).
+    o.finish_batch = [](std::vector<std::any>& prepared) -> Result<void> {
+      std::string joined;
+      for (const auto& v : prepared) joined += std::string(std::any_cast<std::string_view>(v)) + "\n";
+      if (joined.find("\"r250\"") != std::string::npos) return Fail("internal_error", "cannot pack");
+      prepared.assign(1, std::any(joined));
+      return {};
+    };
+    AnalysisContext ctx;
+    ctx.fingerprints = &FingerprintDb::Builtin();
+    Collect sink;
+    auto stats = AnalyzeInputs(o, ctx, sink);
+    ASSERT_TRUE(stats);
+    ASSERT_GT(sink.values.size(), 2u);
+    std::string all;
+    for (const auto& v : sink.values) all += v;
+    // Every line in order, except the batch that failed to pack, reported once.
+    ASSERT_EQ(sink.errors.size(), 1u);
+    EXPECT_NE(sink.errors[0].find("cannot pack (the "), std::string::npos) << sink.errors[0];
+    EXPECT_EQ(all.find("\"r250\""), std::string::npos);
+    size_t at = 0;
+    int kept = 0;
+    for (int i = 0; i < 300; ++i) {
+      size_t found = all.find(Line(i) + "\n", at);
+      if (found == std::string::npos) continue;
+      EXPECT_EQ(found, at) << "jobs " << jobs << " line " << i;
+      at = found + Line(i).size() + 1;
+      ++kept;
+    }
+    EXPECT_EQ(at, all.size());
+    EXPECT_GT(kept, 250);
+  }
+}
+
+TEST(RawBlocks, PackBlocksPointsEveryRowAtItsBytes) {
+  std::vector<std::string> raws;
+  for (int i = 0; i < 40; ++i) raws.push_back(Line(i) + std::string(static_cast<size_t>(20000 + 997 * i), 'x'));
+  std::vector<store::StoredMeasurement> rows(raws.size());
+  std::vector<store::StoredMeasurement*> ptrs;
+  std::vector<std::string_view> views;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    rows[i].raw_zstd = "stale";
+    ptrs.push_back(&rows[i]);
+    views.push_back(raws[i]);
+  }
+  auto blocks = store::PackBlocks(ptrs, views, /*first_block=*/5);
+  ASSERT_TRUE(blocks) << blocks.error().ToString();
+  ASSERT_GT(blocks->size(), 3u);
+  for (const auto& b : *blocks) EXPECT_LE(b.raw_size, store::kRawBlockBytes);
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ASSERT_TRUE(rows[i].raw_block);
+    ASSERT_GE(*rows[i].raw_block, 5u);
+    EXPECT_TRUE(rows[i].raw_zstd.empty());
+    EXPECT_EQ(rows[i].raw_size, raws[i].size());
+    const auto& b = (*blocks)[*rows[i].raw_block - 5];
+    auto raw = store::RawFromBlock(b.zstd, rows[i].raw_offset, rows[i].raw_size);
+    ASSERT_TRUE(raw) << raw.error().ToString();
+    EXPECT_EQ(*raw, raws[i]) << i;
+  }
+  // A measurement larger than a block gets a block of its own.
+  std::string big(store::kRawBlockBytes + 5, 'b');
+  std::string_view big_view = big;
+  store::StoredMeasurement m;
+  store::StoredMeasurement* mp = &m;
+  auto one = store::PackBlocks(std::span(&mp, 1), std::span(&big_view, 1));
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->size(), 1u);
+  EXPECT_EQ(*store::RawFromBlock(one->front().zstd, 0, big.size()), big);
+}
+
+TEST(RawBlocks, APrefixOfAFrameAndItsErrors) {
+  std::string text;
+  for (int i = 0; i < 5000; ++i) text += fmt::format("{} ", i);
+  auto z = store::ZstdCompress(text, 1);
+  ASSERT_TRUE(z);
+  EXPECT_EQ(*store::ZstdDecompressPrefix(*z, 10), text.substr(0, 10));
+  EXPECT_EQ(*store::ZstdDecompressPrefix(*z, text.size()), text);
+  EXPECT_EQ(*store::RawFromBlock(*z, 100, 50), text.substr(100, 50));
+  // More than the frame holds, a truncated frame, and bytes that are not zstd.
+  EXPECT_EQ(store::ZstdDecompressPrefix(*z, text.size() + 1).error().failure, "parse_error");
+  EXPECT_EQ(store::RawFromBlock(z->substr(0, z->size() / 2), 0, text.size()).error().failure, "parse_error");
+  EXPECT_EQ(store::ZstdDecompressPrefix(std::string(100, 'z'), 10).error().failure, "parse_error");
+  EXPECT_EQ(store::RawFromBlock(*z, uint64_t{1} << 40, 1).error().failure, "parse_error");
 }
 
 }  // namespace

@@ -78,16 +78,17 @@ if [ "$BACKEND" = sqlite ]; then
   DB="$WORK/data/vigil.sqlite"
   q() { python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); print("|".join(str(v) for v in c.execute(sys.argv[2]).fetchone()))' "$DB" "$1"; }
   INTEGRITY=$(q "PRAGMA integrity_check")
-  COUNTS=$(q "SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid), (SELECT COUNT(*) FROM measurement_bodies) FROM measurements")
-  ORPHANS=$(q "SELECT COUNT(*) FROM measurements m LEFT JOIN measurement_bodies b ON b.id = m.id WHERE b.id IS NULL")
+  # A measurement's raw bytes are its body or inside a stored block (bulk imports pack them).
+  COUNTS=$(q "SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid), (SELECT COUNT(*) FROM measurements m WHERE EXISTS (SELECT 1 FROM measurement_bodies b WHERE b.id = m.id) OR EXISTS (SELECT 1 FROM raw_blocks k WHERE k.id = m.raw_block)) FROM measurements")
+  ORPHANS=$(q "SELECT (SELECT COUNT(*) FROM measurement_bodies b WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.id = b.id)) + (SELECT COUNT(*) FROM raw_blocks k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.raw_block = k.id))")
 else
   PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
   q() { "${PSQL:-psql}" "$VIGIL_TEST_PG" -At -F '|' -c "$1"; }
   INTEGRITY=ok
   COUNTS=$(q "SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid), (SELECT COUNT(*) FROM measurement_keys) FROM measurements")
-  ORPHANS=$(q "SELECT COUNT(*) FROM measurement_keys k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.measurement_uid = k.measurement_uid AND m.measurement_start_time = k.measurement_start_time)")
+  ORPHANS=$(q "SELECT (SELECT COUNT(*) FROM measurement_keys k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.measurement_uid = k.measurement_uid AND m.measurement_start_time = k.measurement_start_time)) + (SELECT COUNT(*) FROM measurements m WHERE m.raw_zstd IS NULL AND NOT EXISTS (SELECT 1 FROM raw_blocks k WHERE k.id = m.raw_block)) + (SELECT COUNT(*) FROM raw_blocks k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.raw_block = k.id))")
 fi
-echo "integrity: $INTEGRITY; rows|keys|uids|bodies-or-keys: $COUNTS; orphans: $ORPHANS"
+echo "integrity: $INTEGRITY; rows|keys|uids|raw-bytes-or-keys: $COUNTS; orphans: $ORPHANS"
 [ "$INTEGRITY" = ok ] || { echo "FAIL: integrity_check"; exit 1; }
 [ "$COUNTS" = "$N|$N|$N|$N" ] || { echo "FAIL: expected $N of each"; exit 1; }
 [ "$ORPHANS" = 0 ] || { echo "FAIL: orphans"; exit 1; }

@@ -695,11 +695,169 @@ void RawSql(const std::string& backend, const std::string& target, const std::st
   PQfinish(c);
 }
 
+// The first column of the first row of a query, as text (test inspection only).
+std::string RawScalar(const std::string& backend, const std::string& target, const std::string& sql) {
+  std::string out;
+  if (backend == "sqlite") {
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(target.c_str(), &db), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+    if (st && sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return out;
+  }
+  PGconn* c = PQconnectdb(target.c_str());
+  EXPECT_EQ(PQstatus(c), CONNECTION_OK) << PQerrorMessage(c);
+  PGresult* r = PQexec(c, sql.c_str());
+  EXPECT_EQ(PQresultStatus(r), PGRES_TUPLES_OK) << PQerrorMessage(c);
+  if (PQntuples(r) > 0) out = PQgetvalue(r, 0, 0);
+  PQclear(r);
+  PQfinish(c);
+  return out;
+}
+
+// Rows i in [from, to) whose raw texts are packed into blocks (as `vigil import` does);
+// each text is `pad` bytes longer than Row's, so that a few rows fill a block.
+struct BlockBatch {
+  std::vector<StoredMeasurement> rows;
+  std::vector<std::string> raws;
+  std::vector<RawBlock> blocks;
+};
+BlockBatch PackedRows(int from, int to, size_t pad) {
+  BlockBatch b;
+  for (int i = from; i < to; ++i) {
+    StoredMeasurement m = Row(i);
+    std::string raw = *m.RawJson();
+    raw.insert(raw.size() - 1, fmt::format(R"(,"pad":"{}")", std::string(pad, 'a' + i % 26)));
+    m.idempotency_key = "sha512:" + Sha512Hex(raw);
+    m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha512Hex(raw));
+    b.rows.push_back(std::move(m));
+    b.raws.push_back(std::move(raw));
+  }
+  std::vector<StoredMeasurement*> ptrs;
+  std::vector<std::string_view> views;
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    ptrs.push_back(&b.rows[i]);
+    views.push_back(b.raws[i]);
+  }
+  auto blocks = PackBlocks(ptrs, views);
+  EXPECT_TRUE(blocks) << blocks.error().ToString();
+  if (blocks) b.blocks = std::move(*blocks);
+  return b;
+}
+
+TEST_P(StoreTest, MeasurementsPackedInBlocksReadBackByteForByte) {
+  // 100 kB each: two rows to a 256 kB block, so the batch spans several blocks.
+  BlockBatch b = PackedRows(0, 7, 100000);
+  ASSERT_EQ(b.blocks.size(), 4u);
+  EXPECT_EQ(*b.rows[1].raw_block, 0u);
+  EXPECT_EQ(*b.rows[2].raw_block, 1u);
+  EXPECT_GT(b.rows[1].raw_offset, 0u);
+  // Mixed with a row in its own frame, and one already stored.
+  ASSERT_TRUE(store_->Insert(Row(50)));
+  std::vector<StoredMeasurement> batch = b.rows;
+  batch.push_back(Row(51));
+  batch.push_back(Row(50));
+  auto outs = store_->InsertBatch(batch, b.blocks);
+  ASSERT_TRUE(outs) << outs.error().ToString();
+  for (size_t i = 0; i < 8; ++i) EXPECT_TRUE((*outs)[i].inserted) << i;
+  EXPECT_FALSE((*outs)[8].inserted);
+  EXPECT_EQ(CountAll(*store_), 9);
+  EXPECT_EQ(RawScalar(GetParam(), target_, "SELECT COUNT(*) FROM raw_blocks"), "4");
+  for (size_t i = 0; i < b.rows.size(); ++i) {
+    auto got = store_->GetMeasurement(b.rows[i].measurement_uid);
+    ASSERT_TRUE(got && *got) << i;
+    EXPECT_TRUE((*got)->raw_zstd.empty());
+    auto raw = (*got)->RawJson();
+    ASSERT_TRUE(raw) << raw.error().ToString();
+    EXPECT_EQ(*raw, b.raws[i]) << i;
+  }
+  auto own = store_->GetMeasurement(Row(51).measurement_uid);
+  ASSERT_TRUE(own && *own);
+  EXPECT_EQ(*(*own)->RawJson(), *Row(51).RawJson());
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check) << check.error().ToString();
+  EXPECT_EQ(*check, "");
+
+  // Again, with two new rows in the last block: only that block is stored again, and
+  // the rows already stored are duplicates.
+  BlockBatch again = PackedRows(5, 9, 100000);
+  outs = store_->InsertBatch(again.rows, again.blocks);
+  ASSERT_TRUE(outs) << outs.error().ToString();
+  EXPECT_FALSE((*outs)[0].inserted);
+  EXPECT_FALSE((*outs)[1].inserted);
+  EXPECT_TRUE((*outs)[2].inserted);
+  EXPECT_TRUE((*outs)[3].inserted);
+  EXPECT_EQ(RawScalar(GetParam(), target_, "SELECT COUNT(*) FROM raw_blocks"), "5");
+  auto last = store_->GetMeasurement(again.rows[3].measurement_uid);
+  ASSERT_TRUE(last && *last);
+  EXPECT_EQ(*(*last)->RawJson(), again.raws[3]);
+  check = store_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
+}
+
+TEST_P(StoreTest, BlockReferencesAreCheckedAndABadOneStoresNothing) {
+  BlockBatch b = PackedRows(0, 3, 1000);
+  ASSERT_EQ(b.blocks.size(), 1u);
+  auto expect_rejected = [&](std::vector<StoredMeasurement> rows, std::span<const RawBlock> blocks,
+                             std::string_view what) {
+    auto r = store_->InsertBatch(rows, blocks);
+    ASSERT_FALSE(r) << what;
+    EXPECT_EQ(r.error().failure, "invalid_argument") << what;
+    EXPECT_NE(r.error().message.find("batch row 1"), std::string::npos) << r.error().message;
+    EXPECT_EQ(CountAll(*store_), 0) << what;
+  };
+  auto rows = b.rows;
+  rows[1].raw_block = 1;  // no such block in the call
+  expect_rejected(rows, b.blocks, "block index");
+  rows = b.rows;
+  rows[1].raw_offset = b.blocks[0].raw_size - 10;  // runs past the block's end
+  expect_rejected(rows, b.blocks, "offset");
+  rows = b.rows;
+  rows[1].raw_zstd = "x";  // both in a block and in its own frame
+  expect_rejected(rows, b.blocks, "both");
+  // A row of a block handed to Insert, which takes no blocks.
+  auto one = store_->Insert(b.rows[0]);
+  ASSERT_FALSE(one);
+  EXPECT_EQ(one.error().failure, "invalid_argument");
+  EXPECT_EQ(CountAll(*store_), 0);
+}
+
+TEST_P(StoreTest, ACorruptBlockIsAnErrorNotGarbage) {
+  BlockBatch b = PackedRows(0, 3, 1000);
+  ASSERT_TRUE(store_->InsertBatch(b.rows, b.blocks));
+  store_.reset();
+  // The block's frame cut short, as a damaged disk or a bad restore would leave it.
+  RawSql(GetParam(), target_,
+         GetParam() == "sqlite" ? "UPDATE raw_blocks SET zstd = substr(zstd, 1, length(zstd) / 2)"
+                                : "UPDATE raw_blocks SET zstd = substring(zstd from 1 for length(zstd) / 2)");
+  store_ = OpenNew();
+  ASSERT_NE(store_, nullptr);
+  auto got = store_->GetMeasurement(b.rows[2].measurement_uid);
+  ASSERT_FALSE(got);
+  EXPECT_EQ(got.error().failure, "parse_error") << got.error().ToString();
+  // And a block that is gone is reported by the consistency check.
+  store_.reset();
+  RawSql(GetParam(), target_, "DELETE FROM raw_blocks");
+  store_ = OpenNew();
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_NE(check->find("raw bytes"), std::string::npos) << *check;
+}
+
 TEST_P(StoreTest, TheRollupMigrationBackfillsWhatIsStored) {
   ASSERT_TRUE(store_->InsertBatch(Rows(60)));
   store_.reset();
-  // The store as it was before schema v3: measurements, no rollup.
-  RawSql(GetParam(), target_, "DROP TABLE measurement_daily; DELETE FROM schema_migrations WHERE version = 3;");
+  // The store as it was before schema v3: measurements, no rollup (and no blocks, v4).
+  RawSql(GetParam(), target_,
+         std::string(GetParam() == "sqlite" ? "ALTER TABLE measurements DROP COLUMN raw_block; "
+                                              "ALTER TABLE measurements DROP COLUMN raw_offset; "
+                                            : "ALTER TABLE measurements DROP COLUMN raw_block, DROP COLUMN raw_offset, "
+                                              "ALTER COLUMN raw_zstd SET NOT NULL; DROP SEQUENCE raw_block_ids; ") +
+             "DROP TABLE raw_blocks; DROP TABLE measurement_daily; DELETE FROM schema_migrations WHERE version >= 3;");
   store_ = OpenNew();
   ASSERT_NE(store_, nullptr);
   auto v = store_->SchemaVersion();

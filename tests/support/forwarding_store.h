@@ -14,14 +14,14 @@ class ForwardingStore : public store::Store {
   explicit ForwardingStore(store::Store& inner) : inner_(inner) {}
 
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override { return inner_.Insert(m); }
-  Result<std::vector<InsertOutcome>> InsertBatch(
-      std::span<const StoredMeasurement> batch) override {
-    return inner_.InsertBatch(batch);
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch,
+                                                 std::span<const RawBlock> blocks = {}) override {
+    return inner_.InsertBatch(batch, blocks);
   }
   Result<void> Sync() override { return inner_.Sync(); }
-  Result<std::vector<InsertOutcome>> InsertBatchUnflushed(
-      std::span<const StoredMeasurement> batch) override {
-    return inner_.InsertBatchUnflushed(batch);
+  Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
+                                                          std::span<const RawBlock> blocks = {}) override {
+    return inner_.InsertBatchUnflushed(batch, blocks);
   }
   Result<void> SyncCommitted() override { return inner_.SyncCommitted(); }
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override {

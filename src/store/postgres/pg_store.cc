@@ -170,6 +170,17 @@ INSERT INTO measurement_daily
          COUNT(*)
   FROM measurements GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 )sql"},
+    {4, "raw measurements compressed together in blocks",
+     R"sql(
+CREATE SEQUENCE raw_block_ids;
+CREATE TABLE raw_blocks (
+  id bigint PRIMARY KEY,
+  uncompressed_size bigint NOT NULL CHECK (uncompressed_size > 0),
+  zstd bytea NOT NULL
+);
+ALTER TABLE measurements ALTER COLUMN raw_zstd DROP NOT NULL;
+ALTER TABLE measurements ADD COLUMN raw_block bigint, ADD COLUMN raw_offset bigint;
+)sql"},
 };
 
 // Advisory lock ids (arbitrary constants, "vigil" + purpose).
@@ -488,7 +499,9 @@ struct PgStore::Impl {
 
   // Inserts `rows` (distinct keys) on `c` inside the caller's transaction; returns the
   // keys that were new.
-  Result<std::set<std::string>> InsertRows(Connection& c, std::span<const StoredMeasurement* const> rows) {
+  // `block_ids[i]`: the id of the batch's block i.
+  Result<std::set<std::string>> InsertRows(Connection& c, std::span<const StoredMeasurement* const> rows,
+                                           const std::vector<int64_t>& block_ids) {
     std::set<std::string> inserted;
     const size_t chunk = std::max<size_t>(1, options.rows_per_statement);
     for (size_t start = 0; start < rows.size(); start += chunk) {
@@ -501,9 +514,9 @@ struct PgStore::Impl {
         values += fmt::format(
             "{}(${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::text, ${}::bigint, "
             "to_timestamp(${}::bigint), ${}::boolean, ${}::boolean, ${}::boolean, ${}::text, ${}::boolean, "
-            "${}::text, ${}::text, ${}::text, ${}::bigint, ${}::bytea)",
+            "${}::text, ${}::text, ${}::text, ${}::bigint, ${}::bytea, ${}::bigint, ${}::bigint)",
             i == start ? "" : ", ", b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10, b + 11,
-            b + 12, b + 13, b + 14, b + 15, b + 16, b + 17, b + 18, b + 19);
+            b + 12, b + 13, b + 14, b + 15, b + 16, b + 17, b + 18, b + 19, b + 20, b + 21);
         p.Text(m.idempotency_key);
         p.Text(m.measurement_uid);
         p.Text(m.report_id);
@@ -522,19 +535,28 @@ struct PgStore::Impl {
         p.Text(m.verdict.why);
         p.OptText(m.category_code);
         p.Int(static_cast<int64_t>(m.raw_size));
-        p.Binary(m.raw_zstd);
+        if (m.raw_block) {
+          p.Null();
+          p.Int(block_ids[*m.raw_block]);
+          p.Int(static_cast<int64_t>(m.raw_offset));
+        } else {
+          p.Binary(m.raw_zstd);
+          p.Null();
+          p.Null();
+        }
       }
       std::string text =
           "WITH v (k, uid, rid, input, domain, test_name, cc, asn, t, anomaly, confirmed, failure, blocking, "
-          "accessible, fingerprint, why, category, raw_size, raw) AS (VALUES " +
+          "accessible, fingerprint, why, category, raw_size, raw, raw_block, raw_offset) AS (VALUES " +
           values +
           "), k AS (INSERT INTO measurement_keys (idempotency_key, measurement_uid, measurement_start_time) "
           "SELECT k, uid, t FROM v ON CONFLICT DO NOTHING RETURNING idempotency_key) "
           "INSERT INTO measurements (idempotency_key, measurement_uid, report_id, input, domain, test_name, "
           "probe_cc, probe_asn, measurement_start_time, anomaly, confirmed, failure, blocking, accessible, "
-          "fingerprint, why, category_code, raw_size, raw_zstd) "
+          "fingerprint, why, category_code, raw_size, raw_zstd, raw_block, raw_offset) "
           "SELECT v.k, uid, rid, input, domain, test_name, cc, asn, t, anomaly, confirmed, failure, blocking, "
-          "accessible, fingerprint, why, category, raw_size, raw FROM v JOIN k ON k.idempotency_key = v.k "
+          "accessible, fingerprint, why, category, raw_size, raw, raw_block, raw_offset FROM v JOIN k ON "
+          "k.idempotency_key = v.k "
           "RETURNING idempotency_key";
       auto r = c.Exec(text, &p);
       if (!r) return tl::unexpected(r.error());
@@ -587,7 +609,8 @@ struct PgStore::Impl {
     return {};
   }
 
-  Result<std::vector<InsertOutcome>> InsertAll(std::span<const StoredMeasurement> batch) {
+  Result<std::vector<InsertOutcome>> InsertAll(std::span<const StoredMeasurement> batch,
+                                               std::span<const RawBlock> blocks) {
     if (auto r = EnsurePartitions(batch); !r) return tl::unexpected(r.error());
     // The first row of each key is the one inserted; later ones are duplicates.
     std::unordered_map<std::string_view, size_t> first;
@@ -596,8 +619,35 @@ struct PgStore::Impl {
       if (first.emplace(batch[i].idempotency_key, i).second) distinct.push_back(&batch[i]);
     }
     return Transaction<std::vector<InsertOutcome>>([&](Connection& c) -> Result<std::vector<InsertOutcome>> {
-      auto inserted = InsertRows(c, distinct);
+      // The batch's blocks take ids from a sequence (unique across nodes); a block is
+      // stored after its rows, and only when one of them was new.
+      std::vector<int64_t> block_ids;
+      if (!blocks.empty()) {
+        Params n;
+        n.Int(static_cast<int64_t>(blocks.size()));
+        auto ids = c.Exec("SELECT nextval('raw_block_ids') FROM generate_series(1, $1::bigint)", &n);
+        if (!ids) return tl::unexpected(ids.error());
+        for (int i = 0; i < PQntuples(ids->get()); ++i) block_ids.push_back(Row(ids->get(), i).Int(0));
+        if (block_ids.size() != blocks.size()) return Fail("db_error", "the block id sequence gave too few ids");
+      }
+      auto inserted = InsertRows(c, distinct, block_ids);
       if (!inserted) return tl::unexpected(inserted.error());
+      std::vector<bool> used(blocks.size(), false);
+      for (const auto* m : distinct) {
+        if (m->raw_block && inserted->count(m->idempotency_key)) used[*m->raw_block] = true;
+      }
+      for (size_t i = 0; i < blocks.size(); ++i) {
+        if (!used[i]) continue;
+        Params b;
+        b.Int(block_ids[i]);
+        b.Int(static_cast<int64_t>(blocks[i].raw_size));
+        b.Binary(blocks[i].zstd);
+        if (auto r = c.Exec("INSERT INTO raw_blocks (id, uncompressed_size, zstd) VALUES ($1::bigint, $2::bigint, $3::bytea)",
+                            &b);
+            !r) {
+          return tl::unexpected(r.error());
+        }
+      }
       if (auto r = ApplyRollup(c, distinct, *inserted); !r) return tl::unexpected(r.error());
       std::vector<std::string> missing;
       for (const auto* m : distinct) {
@@ -669,14 +719,11 @@ Result<InsertOutcome> PgStore::Insert(const StoredMeasurement& m) {
   return r->front();
 }
 
-Result<std::vector<InsertOutcome>> PgStore::InsertBatch(std::span<const StoredMeasurement> batch) {
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto v = ValidateMeasurement(batch[i]); !v) {
-      return Fail("invalid_argument", fmt::format("batch row {}: {}", i, v.error().message));
-    }
-  }
+Result<std::vector<InsertOutcome>> PgStore::InsertBatch(std::span<const StoredMeasurement> batch,
+                                                        std::span<const RawBlock> blocks) {
+  if (auto v = ValidateBatch(batch, blocks); !v) return tl::unexpected(v.error());
   if (batch.empty()) return std::vector<InsertOutcome>{};
-  return impl_->InsertAll(batch);
+  return impl_->InsertAll(batch, blocks);
 }
 
 Result<std::optional<std::string>> PgStore::FindKey(std::string_view idempotency_key) {
@@ -693,16 +740,38 @@ Result<std::optional<StoredMeasurement>> PgStore::GetMeasurement(std::string_vie
   Params p;
   p.Text(uid);
   std::string text = "SELECT " + sql::MeasurementColumns(sql::Dialect::kPostgres) +
-                     ", raw_zstd FROM measurements WHERE measurement_uid = $1 AND measurement_start_time = "
-                     "(SELECT measurement_start_time FROM measurement_keys WHERE measurement_uid = $1)";
-  auto rows = impl_->Query<StoredMeasurement>(text, p, [](const Row& r) {
-    StoredMeasurement m = ReadMeasurement(r);
-    m.raw_zstd = r.Bytea(sql::kMeasurementColumnCount);
-    return m;
+                     ", m.raw_zstd, m.raw_block, m.raw_offset, b.zstd FROM measurements m LEFT JOIN raw_blocks b ON "
+                     "b.id = m.raw_block WHERE m.measurement_uid = $1 AND m.measurement_start_time = (SELECT "
+                     "measurement_start_time FROM measurement_keys WHERE measurement_uid = $1)";
+  struct Found {
+    StoredMeasurement m;
+    bool in_block = false;
+    bool block_missing = false;
+    std::string block;
+    int64_t offset = 0;
+  };
+  auto rows = impl_->Query<Found>(text, p, [](const Row& r) {
+    Found f{ReadMeasurement(r)};
+    constexpr int n = sql::kMeasurementColumnCount;
+    if (!r.IsNull(n)) f.m.raw_zstd = r.Bytea(n);
+    f.in_block = !r.IsNull(n + 1);
+    if (f.in_block) {
+      f.offset = r.Int(n + 2);
+      f.block_missing = r.IsNull(n + 3);
+      if (!f.block_missing) f.block = r.Bytea(n + 3);
+    }
+    return f;
   });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<StoredMeasurement>();
-  return std::optional<StoredMeasurement>(std::move(rows->front()));
+  Found& f = rows->front();
+  if (f.in_block) {
+    if (f.block_missing) return Fail("db_error", fmt::format("measurement {}: its block is missing", uid));
+    auto raw = RawFromBlock(f.block, static_cast<uint64_t>(f.offset), f.m.raw_size);
+    if (!raw) return tl::unexpected(raw.error());
+    f.m.raw_json = std::move(*raw);
+  }
+  return std::optional<StoredMeasurement>(std::move(f.m));
 }
 
 Result<std::vector<StoredMeasurement>> PgStore::ListMeasurements(const MeasurementFilter& f) {
@@ -776,6 +845,10 @@ Result<std::string> PgStore::CheckConsistency() {
        "SELECT COUNT(*) FROM measurements m WHERE NOT EXISTS (SELECT 1 FROM measurement_keys k WHERE "
        "k.idempotency_key = m.idempotency_key AND k.measurement_uid = m.measurement_uid)"},
       {"duplicate measurement_uid(s)", "SELECT COUNT(*) - COUNT(DISTINCT measurement_uid) FROM measurements"},
+      {"measurement(s) without their raw bytes (neither their own nor inside a stored block)",
+       "SELECT COUNT(*) FROM measurements m LEFT JOIN raw_blocks b ON b.id = m.raw_block WHERE (m.raw_block IS NULL) "
+       "= (m.raw_zstd IS NULL) OR (m.raw_block IS NOT NULL AND (b.id IS NULL OR m.raw_offset IS NULL OR "
+       "m.raw_offset < 0 OR m.raw_offset + m.raw_size > b.uncompressed_size))"},
       {"group(s) of the daily rollup that disagree with the measurements",
        "SELECT COUNT(*) FROM (SELECT date_trunc('day', measurement_start_time, 'UTC') AS d, probe_cc, probe_asn, "
        "test_name, domain, COALESCE(category_code, '') AS c, COALESCE(anomaly, false) AS a, COALESCE(confirmed, "

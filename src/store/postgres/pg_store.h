@@ -37,7 +37,8 @@ class PgStore : public Store {
   ~PgStore() override;
 
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
-  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch,
+                                                 std::span<const RawBlock> blocks = {}) override;
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;
   Result<std::optional<std::string>> FindKey(std::string_view idempotency_key) override;
   Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) override;

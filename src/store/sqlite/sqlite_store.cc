@@ -173,6 +173,16 @@ INSERT INTO measurement_daily
          COALESCE(category_code, ''), COALESCE(anomaly, 0), COALESCE(confirmed, 0), COALESCE(failure, 0), COUNT(*)
   FROM measurements GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9;
 )sql"},
+    {4, "raw measurements compressed together in blocks",
+     R"sql(
+CREATE TABLE raw_blocks (
+  id INTEGER PRIMARY KEY,
+  uncompressed_size INTEGER NOT NULL CHECK (uncompressed_size > 0),
+  zstd BLOB NOT NULL
+);
+ALTER TABLE measurements ADD COLUMN raw_block INTEGER;
+ALTER TABLE measurements ADD COLUMN raw_offset INTEGER;
+)sql"},
 };
 
 Error DbError(sqlite3* db, std::string_view what) {
@@ -314,8 +324,9 @@ class Connection {
 const std::string kInsertSql =
     "INSERT INTO measurements (idempotency_key, measurement_uid, report_id, input, domain, test_name, probe_cc, "
     "probe_asn, measurement_start_time, anomaly, confirmed, failure, blocking, accessible, fingerprint, why, "
-    "category_code, raw_size) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-    "?18) ON CONFLICT (idempotency_key) DO NOTHING";
+    "category_code, raw_size, raw_block, raw_offset) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+    "?14, ?15, ?16, ?17, ?18, ?19, ?20) ON CONFLICT (idempotency_key) DO NOTHING";
+const std::string kInsertBlockSql = "INSERT INTO raw_blocks (id, uncompressed_size, zstd) VALUES (?1, ?2, ?3)";
 const std::string kInsertBodySql = "INSERT INTO measurement_bodies (id, raw_zstd) VALUES (?1, ?2)";
 const std::string kUidByKeySql = "SELECT measurement_uid FROM measurements WHERE idempotency_key = ?1";
 
@@ -440,9 +451,12 @@ struct SqliteStore::Impl {
     return {};
   }
 
-  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch, bool unflushed);
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch,
+                                                 std::span<const RawBlock> blocks, bool unflushed);
 
-  Result<InsertOutcome> InsertOne(Connection& c, const StoredMeasurement& m, RollupDelta& delta) {
+  // `block_base`: the id of the batch's block 0 (see InsertBatch).
+  Result<InsertOutcome> InsertOne(Connection& c, const StoredMeasurement& m, RollupDelta& delta,
+                                  int64_t block_base = 0) {
     auto s = c.Prepare(kInsertSql);
     if (!s) return tl::unexpected(s.error());
     Stmt& st = **s;
@@ -464,6 +478,10 @@ struct SqliteStore::Impl {
     st.Bind(16, std::string_view(m.verdict.why));
     st.Bind(17, m.category_code);
     st.Bind(18, static_cast<int64_t>(m.raw_size));
+    if (m.raw_block) {
+      st.Bind(19, block_base + *m.raw_block);
+      st.Bind(20, static_cast<int64_t>(m.raw_offset));
+    }  // else NULL (bindings are cleared after each use)
     auto step = st.Step();
     if (!step) {
       if (step.error().failure == "already_exists") {
@@ -472,13 +490,14 @@ struct SqliteStore::Impl {
       return tl::unexpected(step.error());
     }
     if (sqlite3_changes(c.db()) == 1) {
+      AddToRollup(m, delta);
+      if (m.raw_block) return InsertOutcome{m.measurement_uid, true};
       int64_t id = sqlite3_last_insert_rowid(c.db());
       auto b = c.Prepare(kInsertBodySql);
       if (!b) return tl::unexpected(b.error());
       (*b)->Bind(1, id);
       (*b)->BindBlob(2, m.raw_zstd);
       if (auto r = (*b)->Step(); !r) return tl::unexpected(r.error());
-      AddToRollup(m, delta);
       return InsertOutcome{m.measurement_uid, true};
     }
     auto q = c.Prepare(kUidByKeySql);
@@ -564,7 +583,7 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
 }
 
 Result<InsertOutcome> SqliteStore::Insert(const StoredMeasurement& m) {
-  if (auto v = ValidateMeasurement(m); !v) return tl::unexpected(v.error());
+  if (auto v = ValidateBatch(std::span<const StoredMeasurement>(&m, 1), {}); !v) return tl::unexpected(v.error());
   return impl_->Write<InsertOutcome>([&](Connection& c) -> Result<InsertOutcome> {
     RollupDelta delta;
     auto r = impl_->InsertOne(c, m, delta);
@@ -574,31 +593,52 @@ Result<InsertOutcome> SqliteStore::Insert(const StoredMeasurement& m) {
   });
 }
 
-Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const StoredMeasurement> batch) {
-  return impl_->InsertBatch(batch, /*unflushed=*/false);
+Result<std::vector<InsertOutcome>> SqliteStore::InsertBatch(std::span<const StoredMeasurement> batch,
+                                                            std::span<const RawBlock> blocks) {
+  return impl_->InsertBatch(batch, blocks, /*unflushed=*/false);
 }
 
-Result<std::vector<InsertOutcome>> SqliteStore::InsertBatchUnflushed(std::span<const StoredMeasurement> batch) {
-  return impl_->InsertBatch(batch, /*unflushed=*/true);
+Result<std::vector<InsertOutcome>> SqliteStore::InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
+                                                                     std::span<const RawBlock> blocks) {
+  return impl_->InsertBatch(batch, blocks, /*unflushed=*/true);
 }
 
 Result<std::vector<InsertOutcome>> SqliteStore::Impl::InsertBatch(std::span<const StoredMeasurement> batch,
+                                                                  std::span<const RawBlock> blocks,
                                                                   bool unflushed) {
-  for (size_t i = 0; i < batch.size(); ++i) {
-    if (auto v = ValidateMeasurement(batch[i]); !v) {
-      return Fail("invalid_argument", fmt::format("batch row {}: {}", i, v.error().message));
-    }
-  }
+  if (auto v = ValidateBatch(batch, blocks); !v) return tl::unexpected(v.error());
   if (batch.empty()) return std::vector<InsertOutcome>{};
   return Write<std::vector<InsertOutcome>>(
       [&](Connection& c) -> Result<std::vector<InsertOutcome>> {
+        // The batch's blocks take the ids after the highest stored one (this transaction
+        // holds the write lock); a block is stored after its rows, and only when one of
+        // them was new.
+        int64_t base = 0;
+        if (!blocks.empty()) {
+          auto s = c.Prepare("SELECT COALESCE(MAX(id), 0) + 1 FROM raw_blocks");
+          if (!s) return tl::unexpected(s.error());
+          auto row = (*s)->Step();
+          if (!row) return tl::unexpected(row.error());
+          base = (*s)->Int(0);
+        }
+        std::vector<bool> used(blocks.size(), false);
         std::vector<InsertOutcome> out;
         out.reserve(batch.size());
         RollupDelta delta;
         for (const auto& m : batch) {
-          auto r = InsertOne(c, m, delta);
+          auto r = InsertOne(c, m, delta, base);
           if (!r) return tl::unexpected(r.error());
+          if (r->inserted && m.raw_block) used[*m.raw_block] = true;
           out.push_back(std::move(*r));
+        }
+        for (size_t i = 0; i < blocks.size(); ++i) {
+          if (!used[i]) continue;
+          auto s = c.Prepare(kInsertBlockSql);
+          if (!s) return tl::unexpected(s.error());
+          (*s)->Bind(1, base + static_cast<int64_t>(i));
+          (*s)->Bind(2, static_cast<int64_t>(blocks[i].raw_size));
+          (*s)->BindBlob(3, blocks[i].zstd);
+          if (auto r = (*s)->Step(); !r) return tl::unexpected(r.error());
         }
         if (auto a = ApplyRollup(c, delta); !a) return tl::unexpected(a.error());
         return out;
@@ -659,16 +699,34 @@ Result<std::optional<std::string>> SqliteStore::FindKey(std::string_view idempot
 
 Result<std::optional<StoredMeasurement>> SqliteStore::GetMeasurement(std::string_view uid) {
   std::string text = "SELECT " + sql::MeasurementColumns(sql::Dialect::kSqlite) +
-                     ", b.raw_zstd FROM measurements m JOIN measurement_bodies b ON b.id = m.id "
-                     "WHERE m.measurement_uid = ?1";
-  auto rows = impl_->Query<StoredMeasurement>(text, {std::string(uid)}, [](const Stmt& s) {
-    StoredMeasurement m = ReadMeasurement(s);
-    m.raw_zstd = s.Blob(sql::kMeasurementColumnCount);
-    return m;
+                     ", b.raw_zstd, k.zstd, m.raw_offset FROM measurements m LEFT JOIN measurement_bodies b ON "
+                     "b.id = m.id LEFT JOIN raw_blocks k ON k.id = m.raw_block WHERE m.measurement_uid = ?1";
+  struct Found {
+    StoredMeasurement m;
+    bool in_block = false;
+    std::string block;
+    int64_t offset = 0;
+  };
+  auto rows = impl_->Query<Found>(text, {std::string(uid)}, [](const Stmt& s) {
+    Found f{ReadMeasurement(s)};
+    f.m.raw_zstd = s.Blob(sql::kMeasurementColumnCount);
+    f.in_block = !s.IsNull(sql::kMeasurementColumnCount + 1) || !s.IsNull(sql::kMeasurementColumnCount + 2);
+    if (f.in_block) {
+      f.block = s.Blob(sql::kMeasurementColumnCount + 1);
+      f.offset = s.Int(sql::kMeasurementColumnCount + 2);
+    }
+    return f;
   });
   if (!rows) return tl::unexpected(rows.error());
   if (rows->empty()) return std::optional<StoredMeasurement>();
-  return std::optional<StoredMeasurement>(std::move(rows->front()));
+  Found& f = rows->front();
+  if (f.in_block) {
+    if (f.block.empty()) return Fail("db_error", fmt::format("measurement {}: its block is missing", uid));
+    auto raw = RawFromBlock(f.block, static_cast<uint64_t>(f.offset), f.m.raw_size);
+    if (!raw) return tl::unexpected(raw.error());
+    f.m.raw_json = std::move(*raw);
+  }
+  return std::optional<StoredMeasurement>(std::move(f.m));
 }
 
 Result<std::vector<StoredMeasurement>> SqliteStore::ListMeasurements(const MeasurementFilter& f) {
@@ -725,12 +783,17 @@ Result<std::string> SqliteStore::CheckConsistency() {
   if (!(rows->size() == 1 && rows->front() == "ok")) {
     for (const auto& r : *rows) problems += r + "\n";
   }
+  // Every measurement's bytes are in its body or inside a stored block, never both.
   auto orphans = impl_->ScalarInt(
-      "SELECT (SELECT COUNT(*) FROM measurements m WHERE NOT EXISTS (SELECT 1 FROM measurement_bodies b WHERE "
-      "b.id = m.id)) + (SELECT COUNT(*) FROM measurement_bodies b WHERE NOT EXISTS (SELECT 1 FROM measurements m "
-      "WHERE m.id = b.id))");
+      "SELECT (SELECT COUNT(*) FROM measurements m WHERE m.raw_block IS NULL AND NOT EXISTS (SELECT 1 FROM "
+      "measurement_bodies b WHERE b.id = m.id)) + (SELECT COUNT(*) FROM measurement_bodies b WHERE NOT EXISTS "
+      "(SELECT 1 FROM measurements m WHERE m.id = b.id AND m.raw_block IS NULL)) + (SELECT COUNT(*) FROM "
+      "measurements m LEFT JOIN raw_blocks k ON k.id = m.raw_block WHERE m.raw_block IS NOT NULL AND (k.id IS NULL "
+      "OR m.raw_offset IS NULL OR m.raw_offset < 0 OR m.raw_offset + m.raw_size > k.uncompressed_size))");
   if (!orphans) return tl::unexpected(orphans.error());
-  if (*orphans != 0) problems += fmt::format("{} measurement(s) without body or body without measurement\n", *orphans);
+  if (*orphans != 0) {
+    problems += fmt::format("{} measurement(s) without their raw bytes, or bytes without a measurement\n", *orphans);
+  }
   // The rollup must agree with the measurements, group by group.
   auto drift = impl_->ScalarInt(
       "SELECT COUNT(*) FROM (SELECT measurement_start_time - measurement_start_time % 86400 AS d, probe_cc, probe_asn, "

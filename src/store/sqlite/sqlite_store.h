@@ -39,8 +39,10 @@ class SqliteStore : public Store {
   ~SqliteStore() override;
 
   Result<InsertOutcome> Insert(const StoredMeasurement& m) override;
-  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch) override;
-  Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch) override;
+  Result<std::vector<InsertOutcome>> InsertBatch(std::span<const StoredMeasurement> batch,
+                                                 std::span<const RawBlock> blocks = {}) override;
+  Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
+                                                          std::span<const RawBlock> blocks = {}) override;
   Result<void> SyncCommitted() override;
   // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
   Result<void> Sync() override;
