@@ -160,10 +160,10 @@ net::HttpServerResponse Collector::Submit(std::string_view report_id, std::strin
                                           std::string_view client_address) {
   auto prepared = Prepare(report_id, body, client_address);
   if (auto* rejected = std::get_if<net::HttpServerResponse>(&prepared)) return std::move(*rejected);
-  return Answer(writer_.Insert(std::move(std::get<store::StoredMeasurement>(prepared))));
+  return Answer(writer_.Insert(std::move(std::get<store::PendingMeasurement>(prepared))));
 }
 
-void Collector::CommitAsync(store::StoredMeasurement row,
+void Collector::CommitAsync(store::PendingMeasurement row,
                             std::function<void(Result<store::InsertOutcome>)> done) {
   writer_.InsertAsync(std::move(row), std::move(done));
 }
@@ -179,7 +179,7 @@ net::HttpServerResponse Collector::Answer(const Result<store::InsertOutcome>& ou
   return r;
 }
 
-std::variant<net::HttpServerResponse, store::StoredMeasurement> Collector::Prepare(std::string_view report_id,
+std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prepare(std::string_view report_id,
                                                                                 std::string_view body,
                                                                                 std::string_view client_address) {
   auto report = VerifyReportId(report_id);
@@ -258,12 +258,13 @@ std::variant<net::HttpServerResponse, store::StoredMeasurement> Collector::Prepa
   store::PrepareOptions options;
   options.received_at = clock_.WallNow();
   if (categories_ && record->input) options.category_code = categories_->Lookup(*record->input, record->probe_cc);
+  options.compress = false;  // the group commit compresses its batch together
   auto row = store::PrepareMeasurement(*record, raw, options, /*padded=*/true);
   if (!row) return Reject(400, "malformed_measurement", "content: " + row.error().ToString());
-  if (auto valid = store::ValidateMeasurement(*row); !valid) {
-    return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
-  }
-  return std::move(*row);
+  row->raw_block = 0;  // validated as a row whose bytes go into a block
+  auto valid = store::ValidateMeasurement(*row);
+  if (!valid) return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
+  return store::PendingMeasurement{std::move(*row), std::string(raw)};
 }
 
 net::HttpServerResponse Collector::Close(std::string_view report_id) {

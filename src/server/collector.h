@@ -69,10 +69,10 @@ class Collector {
   // validates, analyses and builds the row (or the rejection to send), CommitAsync
   // stores it and calls `done` on the writer thread once it is durable (or failed; `done`
   // must be quick: post the rest elsewhere); Answer turns the outcome into the reply.
-  std::variant<net::HttpServerResponse, store::StoredMeasurement> Prepare(std::string_view report_id,
+  std::variant<net::HttpServerResponse, store::PendingMeasurement> Prepare(std::string_view report_id,
                                                                          std::string_view body,
                                                                          std::string_view client_address);
-  void CommitAsync(store::StoredMeasurement row, std::function<void(Result<store::InsertOutcome>)> done);
+  void CommitAsync(store::PendingMeasurement row, std::function<void(Result<store::InsertOutcome>)> done);
   net::HttpServerResponse Answer(const Result<store::InsertOutcome>& outcome);
   net::HttpServerResponse Close(std::string_view report_id);
 

@@ -52,14 +52,14 @@ void GroupCommit::RunSyncer() {
   }
 }
 
-Result<store::InsertOutcome> GroupCommit::Insert(store::StoredMeasurement m) {
+Result<store::InsertOutcome> GroupCommit::Insert(store::PendingMeasurement m) {
   std::promise<Result<store::InsertOutcome>> promise;
   auto future = promise.get_future();
   InsertAsync(std::move(m), [&promise](Result<store::InsertOutcome> r) { promise.set_value(std::move(r)); });
   return future.get();
 }
 
-void GroupCommit::InsertAsync(store::StoredMeasurement m, Done done) {
+void GroupCommit::InsertAsync(store::PendingMeasurement m, Done done) {
   {
     std::lock_guard lock(mu_);
     if (!stop_) {
@@ -69,6 +69,18 @@ void GroupCommit::InsertAsync(store::StoredMeasurement m, Done done) {
     }
   }
   done(Fail("unavailable", "the server is stopping"));
+}
+
+Result<store::InsertOutcome> GroupCommit::InsertAlone(store::StoredMeasurement row, std::string_view raw) {
+  if (!raw.empty()) {
+    auto z = store::ZstdCompress(raw, 1);
+    if (!z) return tl::unexpected(z.error());
+    row.raw_zstd = std::move(*z);
+    row.raw_block.reset();
+    row.raw_offset = 0;
+    row.raw_size = raw.size();
+  }
+  return store_.Insert(row);
 }
 
 void GroupCommit::Run() {
@@ -85,8 +97,23 @@ void GroupCommit::Run() {
       }
     }
     rows.clear();
-    for (Pending& p : batch) rows.push_back(std::move(p.row));
-    auto outcomes = store_.InsertBatchUnflushed(rows);
+    for (Pending& p : batch) rows.push_back(std::move(p.m.row));
+    // The raw bytes not compressed yet go into blocks, together.
+    std::vector<store::StoredMeasurement*> to_pack;
+    std::vector<std::string_view> raws;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      if (batch[i].m.raw.empty()) continue;
+      to_pack.push_back(&rows[i]);
+      raws.push_back(batch[i].m.raw);
+    }
+    std::vector<store::RawBlock> blocks;
+    Result<std::vector<store::InsertOutcome>> outcomes = std::vector<store::InsertOutcome>{};
+    if (auto packed = store::PackBlocks(to_pack, raws); packed) {
+      blocks = std::move(*packed);
+      outcomes = store_.InsertBatchUnflushed(rows, blocks);
+    } else {
+      outcomes = tl::unexpected(packed.error());
+    }
     if (outcomes && outcomes->size() == batch.size()) {
       if (observer_.committed) observer_.committed(batch.size());
       {
@@ -96,12 +123,12 @@ void GroupCommit::Run() {
         }
       }
       sync_cv_.notify_one();
-    } else if (batch.size() == 1) {
+    } else if (batch.size() == 1 && blocks.size() <= 1) {
       batch[0].done(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
                              : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));
     } else {
-      // Nothing of the batch was stored: each row on its own.
-      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(store_.Insert(rows[i]));
+      // Nothing of the batch was stored: each row on its own, in its own frame.
+      for (size_t i = 0; i < batch.size(); ++i) batch[i].done(InsertAlone(std::move(rows[i]), batch[i].m.raw));
     }
     batch.clear();
   }

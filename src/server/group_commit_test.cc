@@ -21,9 +21,11 @@ namespace {
 
 using store::StoredMeasurement;
 
+std::string Raw(int i) { return fmt::format(R"({{"n":{}}})", i); }
+
 StoredMeasurement Row(int i) {
   StoredMeasurement m;
-  const std::string raw = fmt::format(R"({{"n":{}}})", i);
+  const std::string raw = Raw(i);
   const std::string digest = store::Sha512Hex(raw);
   m.idempotency_key = "sha512:" + digest;
   m.measurement_start_time = store::Seconds(std::chrono::seconds(1700000000 + i));
@@ -46,8 +48,10 @@ class RecordingStore : public test_support::ForwardingStore {
 
   Result<std::vector<store::InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
                                                                  std::span<const store::RawBlock> blocks = {}) override {
+    std::this_thread::sleep_for(insert_delay);
     auto r = inner_.InsertBatchUnflushed(batch, blocks);
     std::lock_guard lock(mu);
+    batch_sizes.push_back(batch.size());
     for (const auto& m : batch) committed_at[m.measurement_uid] = events++;
     return r;
   }
@@ -65,7 +69,9 @@ class RecordingStore : public test_support::ForwardingStore {
   int flushes = 0;
   int last_flush_done = -1;
   std::map<std::string, int> committed_at;
+  std::vector<size_t> batch_sizes;
   std::chrono::milliseconds flush_delay{0};
+  std::chrono::milliseconds insert_delay{0};  // a slow disk: callers queue up meanwhile
   bool fail_flush = false;
 };
 
@@ -100,7 +106,7 @@ TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
     for (int t = 0; t < 4; ++t) {
       callers.emplace_back([&, t] {
         for (int i = t; i < kRows; i += 4) {
-          writer.InsertAsync(Row(i), [&](Result<store::InsertOutcome> r) {
+          writer.InsertAsync({Row(i)}, [&](Result<store::InsertOutcome> r) {
             if (!r) {
               ++failed;
               return;
@@ -130,14 +136,91 @@ TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
 TEST_F(GroupCommitTest, AFailedFlushIsAnErrorForItsCallersNotASuccess) {
   recording_->fail_flush = true;
   GroupCommit writer(*recording_, 16);
-  auto r = writer.Insert(Row(1));
+  auto r = writer.Insert({Row(1)});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().failure, "io_error");
   // The row was committed: the caller's retry finds it (stored once).
   recording_->fail_flush = false;
-  auto again = writer.Insert(Row(1));
+  auto again = writer.Insert({Row(1)});
   ASSERT_TRUE(again) << again.error().ToString();
   EXPECT_FALSE(again->inserted);
+}
+
+// As the collector hands them over: raw bytes not compressed yet.
+store::PendingMeasurement Pending(int i) {
+  StoredMeasurement m = Row(i);
+  m.raw_zstd.clear();
+  m.raw_block = 0;
+  return {std::move(m), Raw(i)};
+}
+
+TEST_F(GroupCommitTest, RawBytesOfABatchAreCompressedTogetherAndReadBackExactly) {
+  recording_->flush_delay = std::chrono::milliseconds(5);  // several rows per batch
+  constexpr int kRows = 60;
+  std::atomic<int> failed{0};
+  {
+    GroupCommit writer(*recording_, 16);
+    std::vector<std::thread> callers;
+    for (int t = 0; t < 4; ++t) {
+      callers.emplace_back([&, t] {
+        for (int i = t; i < kRows; i += 4) {
+          writer.InsertAsync(Pending(i), [&](Result<store::InsertOutcome> r) {
+            if (!r || !r->inserted) ++failed;
+          });
+        }
+      });
+    }
+    for (auto& c : callers) c.join();
+  }
+  EXPECT_EQ(failed.load(), 0);
+  for (int i = 0; i < kRows; ++i) {
+    auto m = sqlite_->GetMeasurement(Row(i).measurement_uid);
+    ASSERT_TRUE(m && *m) << i;
+    EXPECT_TRUE((*m)->raw_zstd.empty()) << i << ": stored in its own frame, not in a block";
+    EXPECT_EQ(*(*m)->RawJson(), Raw(i));
+  }
+  auto check = sqlite_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
+}
+
+TEST_F(GroupCommitTest, AFailedBatchStoresItsGoodRowsOneByOneWithTheirBytes) {
+  // Row 2's uid is taken by another measurement: the batch fails, the others must not.
+  ASSERT_TRUE(sqlite_->Insert(Row(2)));
+  store::PendingMeasurement clash = Pending(3);
+  clash.row.measurement_uid = Row(2).measurement_uid;
+  recording_->insert_delay = std::chrono::milliseconds(100);  // the three queue up together
+  std::vector<Result<store::InsertOutcome>> results(3, Fail("unset", ""));
+  {
+    GroupCommit writer(*recording_, 16);
+    std::mutex mu;
+    writer.InsertAsync(Pending(9), [&](Result<store::InsertOutcome>) {});  // occupies the flush
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    store::PendingMeasurement rows[] = {Pending(4), std::move(clash), Pending(5)};
+    for (int k = 0; k < 3; ++k) {
+      writer.InsertAsync(std::move(rows[k]), [&, k](Result<store::InsertOutcome> r) {
+        std::lock_guard lock(mu);
+        results[static_cast<size_t>(k)] = std::move(r);
+      });
+    }
+  }
+  // They were one batch, which failed as a whole (batches of 1 then 3)...
+  ASSERT_EQ(recording_->batch_sizes.size(), 2u);
+  EXPECT_EQ(recording_->batch_sizes[1], 3u);
+  // ...and each good row was then stored on its own.
+  ASSERT_TRUE(results[0]) << results[0].error().ToString();
+  EXPECT_TRUE(results[0]->inserted);
+  ASSERT_FALSE(results[1]);
+  EXPECT_EQ(results[1].error().failure, "already_exists");
+  ASSERT_TRUE(results[2]) << results[2].error().ToString();
+  for (int i : {4, 5, 9}) {
+    auto m = sqlite_->GetMeasurement(Row(i).measurement_uid);
+    ASSERT_TRUE(m && *m) << i;
+    EXPECT_EQ(*(*m)->RawJson(), Raw(i));
+  }
+  auto check = sqlite_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
 }
 
 }  // namespace

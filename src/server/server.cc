@@ -185,7 +185,7 @@ asio::awaitable<HttpServerResponse> Server::Submission(const HttpServerRequest& 
         auto io = asio::prefer(asio::get_associated_executor(*h), asio::execution::outstanding_work.tracked);
         asio::post(submit_pool_, [this, &request, &route, h, io]() {
           const auto start = std::chrono::steady_clock::now();
-          std::optional<store::StoredMeasurement> deferred;
+          std::optional<store::PendingMeasurement> deferred;
           HttpServerResponse r = Dispatch(request, route, &deferred);
           if (!deferred) {
             asio::post(io, [h, r = std::move(r)]() mutable { std::move (*h)(std::move(r)); });
@@ -277,7 +277,7 @@ std::string Server::BaseUrl(const HttpServerRequest& request) const {
 }
 
 HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::string& route_name,
-                                    std::optional<store::StoredMeasurement>* deferred) {
+                                    std::optional<store::PendingMeasurement>* deferred) {
   const auto start = std::chrono::steady_clock::now();
   const std::string_view path = request.Path();
   const Route* route = nullptr;
@@ -335,7 +335,7 @@ HttpServerResponse Server::Dispatch(const HttpServerRequest& request, std::strin
           if (!deferred) return collector_.Submit(params.at(0), request.body, ClientAddress(request.remote));
           auto prepared = collector_.Prepare(params.at(0), request.body, ClientAddress(request.remote));
           if (auto* rejected = std::get_if<HttpServerResponse>(&prepared)) return std::move(*rejected);
-          *deferred = std::move(std::get<store::StoredMeasurement>(prepared));
+          *deferred = std::move(std::get<store::PendingMeasurement>(prepared));
           return HttpServerResponse{};  // the answer comes from the commit
         }
         case RouteId::kCloseReport:

@@ -100,7 +100,7 @@ class Server {
   // With `deferred` (the asynchronous path), a valid submission is not stored here: its
   // row is left in *deferred for the caller to commit (and to record in the metrics).
   net::HttpServerResponse Dispatch(const net::HttpServerRequest& request, std::string& route,
-                                   std::optional<store::StoredMeasurement>* deferred = nullptr);
+                                   std::optional<store::PendingMeasurement>* deferred = nullptr);
   Result<Principal> Authenticate(const net::HttpServerRequest& request);
   std::string BaseUrl(const net::HttpServerRequest& request) const;
 

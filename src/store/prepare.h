@@ -40,6 +40,14 @@ struct PrepareOptions {
   bool compress = true;
 };
 
+// A measurement on its way to the store whose raw bytes are not compressed yet: the
+// collector's group commit compresses a batch of them together (PackBlocks). With `raw`
+// empty, `row` carries its own raw_zstd.
+struct PendingMeasurement {
+  StoredMeasurement row;
+  std::string raw;
+};
+
 // `raw` is the measurement as received. When `padded` is true it must be followed by at
 // least 64 readable bytes (as Analyzer's padded input), which saves a copy. Errors:
 // "invalid_argument" when measurement_start_time is missing or not OONI's time shape.
