@@ -365,6 +365,7 @@ struct SqliteStore::Impl {
   SqliteOptions options;
   ConnectionPool<Connection> pool;
   std::mutex write_mu;
+  std::unique_ptr<Connection> writer;  // under write_mu
   std::mutex sync_mu;
   ino_t synced_wal_inode = 0;  // the WAL file whose directory entry is known durable
 
@@ -399,9 +400,15 @@ struct SqliteStore::Impl {
   template <typename T, typename Fn>
   Result<T> Write(Fn&& fn, bool unflushed) {
     std::lock_guard wlock(write_mu);
-    auto lease = Borrow();
-    if (!lease) return tl::unexpected(lease.error());
-    Connection& c = **lease;
+    // Every write goes through one connection: its page cache stays valid from one write
+    // to the next (SQLite drops a connection's whole cache when another one has written),
+    // so the writer does not read back the index pages it has just written.
+    if (!writer) {
+      auto opened = NewConnection();
+      if (!opened) return tl::unexpected(opened.error());
+      writer = std::move(*opened);
+    }
+    Connection& c = *writer;
     const bool relax = unflushed && options.durability == Durability::kFull;
     if (relax) {
       if (auto r = c.Exec("PRAGMA synchronous=NORMAL"); !r) return tl::unexpected(r.error());
