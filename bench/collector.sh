@@ -49,6 +49,8 @@ with open(sys.argv[2], "w") as out:
 PY
 echo "bench-password" | "$VIGIL" user add bench --role probe --password-stdin "${STORE[@]}" >/dev/null
 TOKEN=$("$VIGIL" token create --user bench "${STORE[@]}" 2>/dev/null)
+echo "bench-password" | "$VIGIL" user add bench-admin --role admin --password-stdin "${STORE[@]}" >/dev/null
+ADMIN_TOKEN=$("$VIGIL" token create --user bench-admin "${STORE[@]}" 2>/dev/null)  # for /metrics
 "$VIGIL" serve --listen 127.0.0.1:0 --no-geo --threads "$THREADS" --workers "$WORKERS" "${STORE[@]}" \
   --report-key "$WORK/report.key" > "$WORK/serve.out" 2> "$WORK/serve.log" &
 SERVER_PID=$!
@@ -78,6 +80,11 @@ COLLECT=$(run collector bench/collector_post.lua "$URL")
 [ -n "$PERF_PID" ] && wait "$PERF_PID"
 STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# The group commit, from /metrics: rows per transaction and the mean WAL flush.
+METRICS=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/metrics" || true)
+metric() { echo "$METRICS" | awk -v n="$1" '$1 == n {print $2}'; }
+COMMITS=$(metric vigil_collector_commits_total); ROWS=$(metric vigil_collector_committed_rows_total)
+FLUSH_SUM=$(metric vigil_collector_flush_duration_seconds_sum); FLUSHES=$(metric vigil_collector_flush_duration_seconds_count)
 # The server's CPU time per request (user + system, from /proc; wrk shares the cores).
 TICK=$(getconf CLK_TCK)
 cpu_us() { echo "1000000 * $(get "$1" cpu_ticks) / $TICK / $(get "$1" requests)" | bc -l; }
@@ -89,3 +96,7 @@ printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "POST /report/{id} (collect)"
 RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
 printf '\ncollector / health: %.1f%% (target >= 30%%); collector p99 %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
   "$RATIO" "$(get "$COLLECT" p99_ms)" "$STORED" "$(get "$COLLECT" requests)"
+if [ -n "$COMMITS" ] && [ "${COMMITS%.*}" -gt 0 ] && [ -n "$FLUSHES" ] && [ "${FLUSHES%.*}" -gt 0 ]; then
+  printf 'group commit: %.1f rows per transaction; %s flushes, %.2f ms each on average\n' \
+    "$(echo "$ROWS / $COMMITS" | bc -l)" "$FLUSHES" "$(echo "1000 * $FLUSH_SUM / $FLUSHES" | bc -l)"
+fi
