@@ -106,7 +106,7 @@ TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
     for (int t = 0; t < 4; ++t) {
       callers.emplace_back([&, t] {
         for (int i = t; i < kRows; i += 4) {
-          writer.InsertAsync({Row(i)}, [&](Result<store::InsertOutcome> r) {
+          writer.InsertAsync({Row(i), ""}, [&](Result<store::InsertOutcome> r) {
             if (!r) {
               ++failed;
               return;
@@ -136,12 +136,12 @@ TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
 TEST_F(GroupCommitTest, AFailedFlushIsAnErrorForItsCallersNotASuccess) {
   recording_->fail_flush = true;
   GroupCommit writer(*recording_, 16);
-  auto r = writer.Insert({Row(1)});
+  auto r = writer.Insert({Row(1), ""});
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().failure, "io_error");
   // The row was committed: the caller's retry finds it (stored once).
   recording_->fail_flush = false;
-  auto again = writer.Insert({Row(1)});
+  auto again = writer.Insert({Row(1), ""});
   ASSERT_TRUE(again) << again.error().ToString();
   EXPECT_FALSE(again->inserted);
 }

@@ -730,7 +730,7 @@ BlockBatch PackedRows(int from, int to, size_t pad) {
   for (int i = from; i < to; ++i) {
     StoredMeasurement m = Row(i);
     std::string raw = *m.RawJson();
-    raw.insert(raw.size() - 1, fmt::format(R"(,"pad":"{}")", std::string(pad, 'a' + i % 26)));
+    raw.insert(raw.size() - 1, fmt::format(R"(,"pad":"{}")", std::string(pad, static_cast<char>('a' + i % 26))));
     m.idempotency_key = "sha512:" + Sha512Hex(raw);
     m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha512Hex(raw));
     b.rows.push_back(std::move(m));

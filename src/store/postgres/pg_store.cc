@@ -751,7 +751,8 @@ Result<std::optional<StoredMeasurement>> PgStore::GetMeasurement(std::string_vie
     int64_t offset = 0;
   };
   auto rows = impl_->Query<Found>(text, p, [](const Row& r) {
-    Found f{ReadMeasurement(r)};
+    Found f;
+    f.m = ReadMeasurement(r);
     constexpr int n = sql::kMeasurementColumnCount;
     if (!r.IsNull(n)) f.m.raw_zstd = r.Bytea(n);
     f.in_block = !r.IsNull(n + 1);

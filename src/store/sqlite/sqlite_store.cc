@@ -715,7 +715,8 @@ Result<std::optional<StoredMeasurement>> SqliteStore::GetMeasurement(std::string
     int64_t offset = 0;
   };
   auto rows = impl_->Query<Found>(text, {std::string(uid)}, [](const Stmt& s) {
-    Found f{ReadMeasurement(s)};
+    Found f;
+    f.m = ReadMeasurement(s);
     f.m.raw_zstd = s.Blob(sql::kMeasurementColumnCount);
     f.in_block = !s.IsNull(sql::kMeasurementColumnCount + 1) || !s.IsNull(sql::kMeasurementColumnCount + 2);
     if (f.in_block) {
