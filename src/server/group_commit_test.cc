@@ -75,6 +75,21 @@ class RecordingStore : public test_support::ForwardingStore {
   bool fail_flush = false;
 };
 
+// Four threads hand rows 0..n-1 over at once (thread t every fourth one); `done(i, result)`
+// is each row's callback (copied: it runs until the writer is destroyed).
+template <typename Make, typename Done>
+void InsertFromFourThreads(GroupCommit& writer, int n, Make make, Done done) {
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 4; ++t) {
+    callers.emplace_back([&writer, &make, done, n, t] {
+      for (int i = t; i < n; i += 4) {
+        writer.InsertAsync(make(i), [done, i](Result<store::InsertOutcome> r) { done(i, std::move(r)); });
+      }
+    });
+  }
+  for (auto& c : callers) c.join();
+}
+
 class GroupCommitTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -102,23 +117,16 @@ TEST_F(GroupCommitTest, EveryCallerHearsOnlyAfterAFlushThatFollowedItsCommit) {
   std::atomic<int> failed{0};
   {
     GroupCommit writer(*recording_, 16);
-    std::vector<std::thread> callers;
-    for (int t = 0; t < 4; ++t) {
-      callers.emplace_back([&, t] {
-        for (int i = t; i < kRows; i += 4) {
-          writer.InsertAsync({Row(i), ""}, [&](Result<store::InsertOutcome> r) {
-            if (!r) {
-              ++failed;
-              return;
-            }
-            std::lock_guard l1(recording_->mu);
-            std::lock_guard l2(mu);
-            acked.emplace_back(r->measurement_uid, recording_->last_flush_done);
-          });
-        }
-      });
-    }
-    for (auto& c : callers) c.join();
+    InsertFromFourThreads(writer, kRows, [](int i) { return store::PendingMeasurement{Row(i), ""}; },
+                          [&](int, Result<store::InsertOutcome> r) {
+                            if (!r) {
+                              ++failed;
+                              return;
+                            }
+                            std::lock_guard l1(recording_->mu);
+                            std::lock_guard l2(mu);
+                            acked.emplace_back(r->measurement_uid, recording_->last_flush_done);
+                          });
   }  // the destructor finishes what is queued
   EXPECT_EQ(failed.load(), 0);
   ASSERT_EQ(acked.size(), static_cast<size_t>(kRows));
@@ -160,17 +168,9 @@ TEST_F(GroupCommitTest, RawBytesOfABatchAreCompressedTogetherAndReadBackExactly)
   std::atomic<int> failed{0};
   {
     GroupCommit writer(*recording_, 16);
-    std::vector<std::thread> callers;
-    for (int t = 0; t < 4; ++t) {
-      callers.emplace_back([&, t] {
-        for (int i = t; i < kRows; i += 4) {
-          writer.InsertAsync(Pending(i), [&](Result<store::InsertOutcome> r) {
-            if (!r || !r->inserted) ++failed;
-          });
-        }
-      });
-    }
-    for (auto& c : callers) c.join();
+    InsertFromFourThreads(writer, kRows, Pending, [&](int, Result<store::InsertOutcome> r) {
+      if (!r || !r->inserted) ++failed;
+    });
   }
   EXPECT_EQ(failed.load(), 0);
   for (int i = 0; i < kRows; ++i) {
