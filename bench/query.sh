@@ -73,5 +73,20 @@ for name, path in cases:
     what = f"{size} cells" if "result" in doc else f"{size} matching"
     p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
     print(f"{name:70s} {p(0.5):8.1f} {p(0.99):8.1f} {times[-1]:8.1f}  {what}")
+# One measurement's raw JSON: each request a different measurement (its zstd block is
+# decompressed up to the row), spread over the store.
+uids = []
+for off in range(0, min(total, 1000000), max(1, min(total, 1000000) // n)):
+    page = json.load(urllib.request.urlopen(f"{url}/api/v1/measurements?limit=1&offset={off}&order=asc"))
+    uids += [r["measurement_uid"] for r in page["results"]]
+times = []
+for uid in uids[:n]:
+    t = time.perf_counter()
+    body = urllib.request.urlopen(f"{url}/api/v1/raw_measurement?measurement_uid={uid}").read()
+    times.append((time.perf_counter() - t) * 1000)
+times.sort()
+p = lambda q: times[min(len(times) - 1, int(q * len(times)))]
+print(f"{'raw_measurement, ' + str(len(times)) + ' different measurements':70s} {p(0.5):8.1f} {p(0.99):8.1f} "
+      f"{times[-1]:8.1f}  {len(body)} bytes (last)")
 print("\ntarget: p99 < 100 ms on SQLite")
 PY
