@@ -253,7 +253,6 @@ int RunOoni(const ImportFlags& flags) {
     if (!m) return tl::unexpected(m.error());
     if (!m->already_stored) {
       m->raw_block = 0;  // checked as a row in a block (PackBlocks sets where)
-      m->raw_size = raw.size();
       auto v = store::ValidateMeasurement(*m);
       if (!v) return tl::unexpected(v.error());
     }

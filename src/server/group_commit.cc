@@ -123,7 +123,7 @@ void GroupCommit::Run() {
         }
       }
       sync_cv_.notify_one();
-    } else if (batch.size() == 1 && blocks.size() <= 1) {
+    } else if (batch.size() == 1) {
       batch[0].done(outcomes ? Result<store::InsertOutcome>(Fail("db_error", "no outcome"))
                              : Result<store::InsertOutcome>(tl::unexpected(outcomes.error())));
     } else {

@@ -1,7 +1,9 @@
 // Turning one analysed OONI measurement into the row a Store keeps: the idempotency key,
 // the measurement_uid in OONI's shape, the searchable columns and the raw bytes
-// compressed with zstd. Used by `vigil import` (on the analysis worker threads) and by
-// the collector.
+// compressed with zstd — one measurement at a time, or several together (PackBlocks, which
+// `vigil import` runs on its analysis workers and the collector's group commit on each
+// transaction). Used by `vigil import` (on the analysis worker threads) and by the
+// collector.
 //
 // OONI's collector names a measurement `<YYYYmmddHHMMSS.ffffff>_<cc>_<testname>_<h>`
 // where the time is when it was received, testname is the test name without
