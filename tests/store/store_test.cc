@@ -799,6 +799,47 @@ TEST_P(StoreTest, MeasurementsPackedInBlocksReadBackByteForByte) {
   EXPECT_EQ(*check, "");
 }
 
+TEST_P(StoreTest, ConcurrentWritersOfBlocksEachGetTheirOwnBlockIds) {
+  // Two "processes" on one database, four threads, each storing its own rows in blocks and
+  // then a batch overlapping another thread's: block ids must never collide.
+  constexpr int kThreads = 4, kPerThread = 12;
+  auto second = OpenNew();
+  ASSERT_NE(second, nullptr);
+  std::vector<BlockBatch> own, overlap;
+  for (int t = 0; t < kThreads; ++t) {
+    own.push_back(PackedRows(t * kPerThread, (t + 1) * kPerThread, 30000));
+    const int next = ((t + 1) % kThreads) * kPerThread;
+    overlap.push_back(PackedRows(next + kPerThread / 2, next + kPerThread, 30000));
+  }
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      Store& s = t % 2 ? *second : *store_;
+      for (const BlockBatch* b : {&own[static_cast<size_t>(t)], &overlap[static_cast<size_t>(t)]}) {
+        auto out = s.InsertBatch(b->rows, b->blocks);
+        if (!out) {
+          ++errors;
+          ADD_FAILURE() << out.error().ToString();
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(errors, 0);
+  EXPECT_EQ(CountAll(*store_), kThreads * kPerThread);
+  for (const BlockBatch& b : own) {
+    for (size_t i = 0; i < b.rows.size(); ++i) {
+      auto got = second->GetMeasurement(b.rows[i].measurement_uid);
+      ASSERT_TRUE(got && *got) << b.rows[i].measurement_uid;
+      EXPECT_EQ(*(*got)->RawJson(), b.raws[i]);
+    }
+  }
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
+}
+
 TEST_P(StoreTest, BlockReferencesAreCheckedAndABadOneStoresNothing) {
   BlockBatch b = PackedRows(0, 3, 1000);
   ASSERT_EQ(b.blocks.size(), 1u);
