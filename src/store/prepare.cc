@@ -100,6 +100,12 @@ Result<std::string> ZstdDecompress(std::string_view data, size_t max_size) {
 }
 
 Result<std::string> ZstdDecompressPrefix(std::string_view data, size_t size) {
+  // Checked before anything is allocated: a damaged frame or row must not ask for gigabytes.
+  const unsigned long long total = ZSTD_getFrameContentSize(data.data(), data.size());
+  if (total == ZSTD_CONTENTSIZE_ERROR) return Fail("parse_error", "stored block is not a zstd frame");
+  if ((total != ZSTD_CONTENTSIZE_UNKNOWN && total < size) || size > (size_t{1} << 30)) {
+    return Fail("parse_error", "stored block is shorter than the rows that point into it");
+  }
   thread_local std::unique_ptr<ZSTD_DCtx, DctxDeleter> dctx(ZSTD_createDCtx());
   if (!dctx) return Fail("internal_error", "cannot create a zstd context");
   ZSTD_DCtx_reset(dctx.get(), ZSTD_reset_session_only);

@@ -159,6 +159,9 @@ TEST(RawBlocks, APrefixOfAFrameAndItsErrors) {
   EXPECT_EQ(store::RawFromBlock(z->substr(0, z->size() / 2), 0, text.size()).error().failure, "parse_error");
   EXPECT_EQ(store::ZstdDecompressPrefix(std::string(100, 'z'), 10).error().failure, "parse_error");
   EXPECT_EQ(store::RawFromBlock(*z, uint64_t{1} << 40, 1).error().failure, "parse_error");
+  // A damaged row asking for far more than the frame holds is refused before allocating.
+  EXPECT_EQ(store::ZstdDecompressPrefix(*z, size_t{1} << 40).error().failure, "parse_error");
+  EXPECT_EQ(store::RawFromBlock(*z, 0, uint64_t{1} << 31).error().failure, "parse_error");
 }
 
 }  // namespace
