@@ -30,6 +30,10 @@ Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
     return Fail(std::string(failure::kParseError),
                 fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   }
+  return AnalyzeParsed(root);
+}
+
+Result<AnalysisRecord> Analyzer::AnalyzeParsed(json::Element root) {
   root = measure::UnwrapEnvelope(root);
   auto obj = json::AsObject(root);
   if (!obj) return Fail(std::string(failure::kParseError), "a measurement must be a JSON object");

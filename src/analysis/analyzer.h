@@ -14,6 +14,8 @@
 #include <string>
 #include <string_view>
 
+#include <simdjson.h>
+
 #include "analysis/verdict.h"
 #include "analysis/web_connectivity.h"
 #include "core/result.h"
@@ -44,6 +46,9 @@ class Analyzer {
   // json must be followed by at least kPadding readable bytes (any content) when
   // padded is true; otherwise the text is copied first.
   Result<AnalysisRecord> Analyze(std::string_view json, bool padded = false);
+  // The same for a measurement the caller has parsed already (e.g. the "content" of a
+  // collector submission); `root` must stay valid during the call.
+  Result<AnalysisRecord> AnalyzeParsed(simdjson::dom::element root);
 
   static constexpr size_t kPadding = 64;
 

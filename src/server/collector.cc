@@ -198,6 +198,7 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
       if (parser.capacity() > kKeepCapacity) parser = od::parser();
     }
   } shrink_on_return;
+  simdjson::dom::element measurement;  // in `dom`'s document, analysed below
   {
     simdjson::dom::object top;
     if (dom.parse(body.data(), body.size()).get_object().get(top) != simdjson::SUCCESS) {
@@ -207,8 +208,7 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
     if (top["format"].get_string().get(format) != simdjson::SUCCESS || format != "json") {
       return Reject(400, "malformed_submission", "format: must be \"json\"");
     }
-    simdjson::dom::object measurement;
-    if (top["content"].get_object().get(measurement) != simdjson::SUCCESS) {
+    if (top["content"].get(measurement) != simdjson::SUCCESS || !measurement.is_object()) {
       return Reject(400, "malformed_submission", "content: must be a JSON object (the measurement)");
     }
   }
@@ -227,9 +227,8 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
   }
 
   auto analyzer = TakeAnalyzer();
-  // `raw` lies inside `padded`, whose padding follows the body: no copy needed.
-  static_assert(simdjson::SIMDJSON_PADDING >= analysis::Analyzer::kPadding);
-  auto record = analyzer->Analyze(raw, /*padded=*/true);
+  // The measurement as parsed above (no second parse of its bytes).
+  auto record = analyzer->AnalyzeParsed(measurement);
   ReturnAnalyzer(std::move(analyzer));
   if (!record) return Reject(400, "malformed_measurement", "content: " + record.error().ToString());
   if (record->test_name.empty() || !IsTestName(record->test_name)) {
