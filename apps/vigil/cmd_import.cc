@@ -252,9 +252,7 @@ int RunOoni(const ImportFlags& flags) {
     auto m = store::PrepareMeasurement(r, raw, prepare, /*padded=*/true);
     if (!m) return tl::unexpected(m.error());
     if (!m->already_stored) {
-      m->raw_block = 0;  // checked as a row in a block (PackBlocks sets where)
-      auto v = store::ValidateMeasurement(*m);
-      if (!v) return tl::unexpected(v.error());
+      if (auto v = store::ValidateMeasurement(*m); !v) return tl::unexpected(v.error());
     }
     return std::any(Prepared{std::move(*m), raw});
   };

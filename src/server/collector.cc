@@ -260,7 +260,6 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
   options.compress = false;  // the group commit compresses its batch together
   auto row = store::PrepareMeasurement(*record, raw, options, /*padded=*/true);
   if (!row) return Reject(400, "malformed_measurement", "content: " + row.error().ToString());
-  row->raw_block = 0;  // validated as a row whose bytes go into a block
   auto valid = store::ValidateMeasurement(*row);
   if (!valid) return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
   return store::PendingMeasurement{std::move(*row), std::string(raw)};

@@ -195,7 +195,10 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
     m.already_stored = true;
     return m;
   }
-  if (!options.compress) return m;
+  if (!options.compress) {
+    m.raw_block = 0;
+    return m;
+  }
   auto z = ZstdCompress(raw, options.zstd_level);
   if (!z) return tl::unexpected(z.error());
   m.raw_zstd = std::move(*z);

@@ -38,7 +38,8 @@ struct PrepareOptions {
   // (the store holds it already) skips the compression and marks the result
   // `already_stored`. Must be safe to call from many threads.
   std::function<bool(std::string_view idempotency_key)> already_stored;
-  // false: leave raw_zstd empty; the caller packs the raw bytes into blocks (PackBlocks).
+  // false: leave raw_zstd empty and mark the row as one whose bytes go into a block
+  // (raw_block = 0 until the caller packs them with PackBlocks, which says where).
   bool compress = true;
 };
 
