@@ -302,6 +302,15 @@ class Store {
   // Errors: "io_error".
   virtual Result<void> SyncCommitted() { return {}; }
 
+  // A bulk load into an empty store: the store may stop maintaining the measurements'
+  // secondary (query) indexes while it runs, and build them in one pass at EndBulkLoad,
+  // which is much cheaper than inserting into them row by row. Returns whether it did
+  // (false: the store holds measurements already, or does not do this). Queries still
+  // answer meanwhile, only slower. Should the load stop before EndBulkLoad (a crash, a
+  // kill), the next open of the store builds the missing indexes.
+  virtual Result<bool> BeginBulkLoad() { return false; }
+  virtual Result<void> EndBulkLoad() { return {}; }
+
   // nullopt when no measurement has that uid. The raw bytes come in raw_zstd or, for a
   // measurement stored in a block, raw_json: read them with RawJson().
   virtual Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) = 0;

@@ -926,6 +926,74 @@ TEST_P(StoreTest, TheRollupMigrationBackfillsWhatIsStored) {
   EXPECT_NE(drift->find("rollup"), std::string::npos) << *drift;
 }
 
+// The query indexes of the measurements table, by name (SQLite; "" on PostgreSQL).
+std::string QueryIndexes(const std::string& backend, const std::string& target) {
+  if (backend != "sqlite") return "";
+  return RawScalar(backend, target,
+                   "SELECT COALESCE(group_concat(name, ','), '') FROM (SELECT name FROM sqlite_master WHERE type = "
+                   "'index' AND tbl_name = 'measurements' AND sql IS NOT NULL ORDER BY name)");
+}
+
+constexpr const char* kAllQueryIndexes =
+    "measurements_asn_time,measurements_cc_time,measurements_domain_time,measurements_input,measurements_test_time,"
+    "measurements_time";
+
+TEST_P(StoreTest, ABulkLoadIntoAnEmptyStoreBuildsItsIndexesAtTheEnd) {
+  const bool sqlite = GetParam() == "sqlite";
+  EXPECT_EQ(QueryIndexes(GetParam(), target_), sqlite ? kAllQueryIndexes : "");
+  auto begun = store_->BeginBulkLoad();
+  ASSERT_TRUE(begun) << begun.error().ToString();
+  EXPECT_EQ(*begun, sqlite);  // PostgreSQL keeps its indexes
+  if (sqlite) {
+    EXPECT_EQ(QueryIndexes(GetParam(), target_), "");
+  }
+  auto rows = Rows(60);
+  ASSERT_TRUE(store_->InsertBatch(std::span(rows).first(30)));
+  // Queries answer during the load, only without their indexes.
+  MeasurementFilter ir;
+  ir.probe_cc = "IR";
+  auto during = store_->CountMeasurements(ir);
+  ASSERT_TRUE(during) << during.error().ToString();
+  EXPECT_EQ(*during, 8);  // rows 1, 5, ..., 29
+  ASSERT_TRUE(store_->InsertBatch(std::span(rows).subspan(30)));
+  ASSERT_TRUE(store_->EndBulkLoad());
+  EXPECT_EQ(QueryIndexes(GetParam(), target_), sqlite ? kAllQueryIndexes : "");
+  auto c = store_->CheckConsistency();
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(*c, "");
+  auto after = store_->CountMeasurements(ir);
+  ASSERT_TRUE(after);
+  EXPECT_EQ(*after, 15);
+  MeasurementFilter input;
+  input.input = "https://site2.example/";
+  input.limit = 100;
+  auto list = store_->ListMeasurements(input);
+  ASSERT_TRUE(list) << list.error().ToString();
+  EXPECT_EQ(list->size(), 4u);  // i % 3 == 0 and i % 5 == 2: 12, 27, 42, 57
+  // A store that holds measurements keeps maintaining its indexes.
+  auto again = store_->BeginBulkLoad();
+  ASSERT_TRUE(again);
+  EXPECT_FALSE(*again);
+  EXPECT_EQ(QueryIndexes(GetParam(), target_), sqlite ? kAllQueryIndexes : "");
+}
+
+TEST_P(StoreTest, ABulkLoadStoppedBeforeItsEndIsRepairedWhenTheStoreOpens) {
+  auto begun = store_->BeginBulkLoad();
+  ASSERT_TRUE(begun) << begun.error().ToString();
+  ASSERT_TRUE(store_->InsertBatch(Rows(40)));
+  store_.reset();  // as if killed: EndBulkLoad never ran
+  if (GetParam() == "sqlite") {
+    EXPECT_EQ(QueryIndexes(GetParam(), target_), "");
+  }
+  store_ = OpenNew();
+  ASSERT_NE(store_, nullptr);
+  EXPECT_EQ(QueryIndexes(GetParam(), target_), GetParam() == "sqlite" ? kAllQueryIndexes : "");
+  EXPECT_EQ(CountAll(*store_), 40);
+  auto c = store_->CheckConsistency();
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(*c, "");
+}
+
 TEST_P(StoreTest, SignalsAreUpsertedAndQueriedByEntityAndTime) {
   std::vector<SignalPoint> pts;
   for (int i = 0; i < 6; ++i) {

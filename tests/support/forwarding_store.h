@@ -19,6 +19,8 @@ class ForwardingStore : public store::Store {
     return inner_.InsertBatch(batch, blocks);
   }
   Result<void> Sync() override { return inner_.Sync(); }
+  Result<bool> BeginBulkLoad() override { return inner_.BeginBulkLoad(); }
+  Result<void> EndBulkLoad() override { return inner_.EndBulkLoad(); }
   Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
                                                           std::span<const RawBlock> blocks = {}) override {
     return inner_.InsertBatchUnflushed(batch, blocks);

@@ -17,6 +17,7 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
 #include "store/connection_pool.h"
 #include "store/sql_query.h"
 
@@ -183,6 +184,18 @@ CREATE TABLE raw_blocks (
 ALTER TABLE measurements ADD COLUMN raw_block INTEGER;
 ALTER TABLE measurements ADD COLUMN raw_offset INTEGER;
 )sql"},
+};
+
+// The measurements' query indexes as the migrations leave them (migration 1 made them).
+// A bulk load into an empty store drops them and builds them once at its end; opening a
+// store builds any that a load stopped before its end left missing.
+constexpr std::string_view kQueryIndexes[] = {
+    "measurements_time ON measurements(measurement_start_time)",
+    "measurements_cc_time ON measurements(probe_cc, measurement_start_time)",
+    "measurements_asn_time ON measurements(probe_asn, measurement_start_time)",
+    "measurements_test_time ON measurements(test_name, measurement_start_time)",
+    "measurements_domain_time ON measurements(domain, measurement_start_time)",
+    "measurements_input ON measurements(input)",
 };
 
 Error DbError(sqlite3* db, std::string_view what) {
@@ -541,6 +554,26 @@ struct SqliteStore::Impl {
     return rows->front();
   }
 
+  // Builds the query indexes that are missing (see kQueryIndexes); true if it built any.
+  Result<bool> BuildQueryIndexes() {
+    return Write<bool>([&](Connection& c) -> Result<bool> {
+      bool built = false;
+      for (std::string_view index : kQueryIndexes) {
+        std::string_view name = index.substr(0, index.find(' '));
+        auto s = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1");
+        if (!s) return tl::unexpected(s.error());
+        (*s)->Bind(1, name);
+        auto row = (*s)->Step();
+        if (!row) return tl::unexpected(row.error());
+        if ((*s)->Int(0) > 0) continue;
+        s->reset();
+        if (auto r = c.Exec(fmt::format("CREATE INDEX {}", index)); !r) return tl::unexpected(r.error());
+        built = true;
+      }
+      return built;
+    });
+  }
+
   Result<void> Migrate() {
     return Write<void>([&](Connection& c) -> Result<void> {
       if (auto r = c.Exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -586,6 +619,10 @@ Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, 
   impl->options = options;
   if (impl->options.max_connections < 1) impl->options.max_connections = 1;
   if (auto r = impl->Migrate(); !r) return tl::unexpected(r.error());
+  // A bulk load that stopped before its end (BeginBulkLoad) left query indexes missing.
+  auto built = impl->BuildQueryIndexes();
+  if (!built) return tl::unexpected(built.error());
+  if (*built) spdlog::warn("{}: rebuilt the query indexes an interrupted bulk import had left out", path);
   return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(impl)));
 }
 
@@ -651,6 +688,34 @@ Result<std::vector<InsertOutcome>> SqliteStore::Impl::InsertBatch(std::span<cons
         return out;
       },
       unflushed);
+}
+
+Result<bool> SqliteStore::BeginBulkLoad() {
+  return impl_->Write<bool>([&](Connection& c) -> Result<bool> {
+    auto s = c.Prepare("SELECT EXISTS (SELECT 1 FROM measurements)");
+    if (!s) return tl::unexpected(s.error());
+    auto row = (*s)->Step();
+    if (!row) return tl::unexpected(row.error());
+    if ((*s)->Int(0) != 0) return false;
+    s->reset();
+    for (std::string_view index : kQueryIndexes) {
+      if (auto r = c.Exec(fmt::format("DROP INDEX IF EXISTS {}", index.substr(0, index.find(' ')))); !r) {
+        return tl::unexpected(r.error());
+      }
+    }
+    return true;
+  });
+}
+
+Result<void> SqliteStore::EndBulkLoad() {
+  // CREATE INDEX sorts the whole table; SQLite may spread the sort over helper threads.
+  {
+    std::lock_guard lock(impl_->write_mu);
+    if (impl_->writer) (void)impl_->writer->Exec("PRAGMA threads = 2");
+  }
+  auto built = impl_->BuildQueryIndexes();
+  if (!built) return tl::unexpected(built.error());
+  return {};
 }
 
 Result<void> SqliteStore::Sync() {

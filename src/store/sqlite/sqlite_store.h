@@ -46,6 +46,8 @@ class SqliteStore : public Store {
   Result<void> SyncCommitted() override;
   // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
   Result<void> Sync() override;
+  Result<bool> BeginBulkLoad() override;
+  Result<void> EndBulkLoad() override;
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override;
   Result<std::optional<std::string>> FindKey(std::string_view idempotency_key) override;
   Result<std::vector<StoredMeasurement>> ListMeasurements(const MeasurementFilter& f) override;
