@@ -61,12 +61,13 @@ REPORT=$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicatio
   python3 -c 'import json,sys; print(json.load(sys.stdin)["report_id"])')
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }  # the server's user + system time
-run() {  # name script url: wrk's RESULT line, plus the server's CPU microseconds per request
-  local before after
-  before=$(cpu_ticks)
+written() { awk '$1 == "wchar:" {print $2}' "/proc/$SERVER_PID/io"; }  # bytes it has written (files and sockets)
+run() {  # name script url: wrk's RESULT line, plus the server's CPU ticks and bytes written
+  local before after wbefore wafter
+  before=$(cpu_ticks); wbefore=$(written)
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 10s -s "$2" "$3" > "$WORK/$1.txt" 2>&1
-  after=$(cpu_ticks)
-  echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before ))"
+  after=$(cpu_ticks); wafter=$(written)
+  echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before )) written=$(( wafter - wbefore ))"
 }
 echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s"
 HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
@@ -96,6 +97,9 @@ printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "POST /report/{id} (collect)"
 RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
 printf '\ncollector / health: %.1f%% (target >= 30%%); collector p99 %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
   "$RATIO" "$(get "$COLLECT" p99_ms)" "$STORED" "$(get "$COLLECT" requests)"
+printf 'server wrote %.1f kB per submission (WAL, checkpoints, answers) and %.1f kB per health check\n' \
+  "$(echo "$(get "$COLLECT" written) / 1000 / $(get "$COLLECT" requests)" | bc -l)" \
+  "$(echo "$(get "$HEALTH" written) / 1000 / $(get "$HEALTH" requests)" | bc -l)"
 if [ -n "$COMMITS" ] && [ "${COMMITS%.*}" -gt 0 ] && [ -n "$FLUSHES" ] && [ "${FLUSHES%.*}" -gt 0 ]; then
   printf 'group commit: %.1f rows per transaction; %s flushes, %.2f ms each on average\n' \
     "$(echo "$ROWS / $COMMITS" | bc -l)" "$FLUSHES" "$(echo "1000 * $FLUSH_SUM / $FLUSHES" | bc -l)"

@@ -708,12 +708,16 @@ Result<bool> SqliteStore::BeginBulkLoad() {
 }
 
 Result<void> SqliteStore::EndBulkLoad() {
-  // CREATE INDEX sorts the whole table; SQLite may spread the sort over helper threads.
-  {
+  // Each CREATE INDEX reads the whole table: through a memory map rather than read()
+  // copies (a fifth faster on a million rows; helper threads for the sort were not).
+  // The map is dropped again after the build.
+  auto set_mmap = [&](int64_t bytes) {
     std::lock_guard lock(impl_->write_mu);
-    if (impl_->writer) (void)impl_->writer->Exec("PRAGMA threads = 2");
-  }
+    if (impl_->writer) (void)impl_->writer->Exec(fmt::format("PRAGMA mmap_size = {}", bytes));
+  };
+  set_mmap(int64_t{1} << 31);
   auto built = impl_->BuildQueryIndexes();
+  set_mmap(0);
   if (!built) return tl::unexpected(built.error());
   return {};
 }
