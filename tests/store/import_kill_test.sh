@@ -64,6 +64,9 @@ for k in $(seq "$KILLS"); do
   fi
 done
 [ "${MIDRUN:-0}" -gt 0 ] || { echo "FAIL: no kill landed during an import"; exit 1; }
+if grep -qs "rebuilt the query indexes" "$WORK"/run*.log; then
+  echo "a kill landed during the bulk load into the empty store: the next run rebuilt its query indexes"
+fi
 
 # Run to the end, then once more: the second run must store nothing.
 timeout 300 "$VIGIL" import ooni "$WORK/raw" "${TARGET[@]}" --jobs 2 >"$WORK/final.log" 2>&1 || {
@@ -81,6 +84,10 @@ if [ "$BACKEND" = sqlite ]; then
   # A measurement's raw bytes are its body or inside a stored block (bulk imports pack them).
   COUNTS=$(q "SELECT COUNT(*), COUNT(DISTINCT idempotency_key), COUNT(DISTINCT measurement_uid), (SELECT COUNT(*) FROM measurements m WHERE EXISTS (SELECT 1 FROM measurement_bodies b WHERE b.id = m.id) OR EXISTS (SELECT 1 FROM raw_blocks k WHERE k.id = m.raw_block)) FROM measurements")
   ORPHANS=$(q "SELECT (SELECT COUNT(*) FROM measurement_bodies b WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.id = b.id)) + (SELECT COUNT(*) FROM raw_blocks k WHERE NOT EXISTS (SELECT 1 FROM measurements m WHERE m.raw_block = k.id))")
+  # An import killed during its bulk load (into the empty store) left the query indexes
+  # out; the next open of the store built them.
+  INDEXES=$(q "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN ('measurements_time', 'measurements_cc_time', 'measurements_asn_time', 'measurements_test_time', 'measurements_domain_time', 'measurements_input')")
+  [ "$INDEXES" = 6 ] || { echo "FAIL: $INDEXES of the 6 query indexes exist"; exit 1; }
 else
   PSQL=$(ls /usr/lib/postgresql/*/bin/psql 2>/dev/null | tail -1)
   q() { "${PSQL:-psql}" "$VIGIL_TEST_PG" -At -F '|' -c "$1"; }
