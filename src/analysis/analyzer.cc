@@ -47,6 +47,7 @@ Result<AnalysisRecord> Analyzer::AnalyzeParsed(json::Element root) {
     options.keep_other_test_keys = false;
     options.keep_certificates_and_events = false;
     options.keep_request_headers_and_body = false;
+    options.keep_header_map_beside_list = false;
     auto m = measure::MeasurementFromDom(root, options);
     if (!m) return tl::unexpected(m.error());
     r.verdict = AnalyzeWebConnectivity(*m, impl_->ctx, impl_->scratch);

@@ -231,12 +231,19 @@ const std::unordered_set<std::string>& CommonHeaders() {
 std::optional<bool> HeadersMatch(const HttpTransaction* last, const measure::ControlHttpRequest& c) {
   if (last == nullptr || !last->response || last->response->code <= 0 || c.status_code <= 0)
     return std::nullopt;
-  std::set<std::string> ours, theirs;
-  for (const auto& [name, value] : last->response->HeaderPairs()) ours.insert(AsciiLower(name));
-  for (const auto& [name, value] : c.headers) theirs.insert(AsciiLower(name));
+  // Sorted vectors rather than sets: one allocation per side instead of one per name.
+  auto names = [](const auto& headers) {
+    std::vector<std::string> out;
+    out.reserve(headers.size());
+    for (const auto& [name, value] : headers) out.push_back(AsciiLower(name));
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  };
+  const std::vector<std::string> ours = names(last->response->HeaderPairs()), theirs = names(c.headers);
   if (ours == theirs) return true;
   for (const auto& name : ours) {
-    if (!CommonHeaders().count(name) && theirs.count(name)) return true;
+    if (!CommonHeaders().count(name) && std::binary_search(theirs.begin(), theirs.end(), name)) return true;
   }
   return false;
 }

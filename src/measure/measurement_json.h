@@ -29,6 +29,10 @@ struct ParseOptions {
   // Read the headers and body of the probe's HTTP requests (verdicts need only the
   // method and URL; the responses are always read).
   bool keep_request_headers_and_body = true;
+  // Read a response's `headers` map even when it also has `headers_list` (verdicts read
+  // HttpResponse::HeaderPairs(), the list when there is one). Off, the map is still
+  // type-checked but not copied.
+  bool keep_header_map_beside_list = true;
 };
 
 class MeasurementParser {

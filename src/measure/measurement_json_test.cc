@@ -154,6 +154,39 @@ TEST(MeasurementJson, AnalysisOptionsSkipWhatVerdictsDoNotRead) {
   EXPECT_TRUE(m->extra.empty());
 }
 
+TEST(MeasurementJson, TheAnalysisReadsAResponsesHeaderMapOnlyWithoutAList) {
+  // The map comes first here, so the parser must wait for the list before it drops it.
+  const std::string both = R"({"test_name":"web_connectivity","test_keys":{"requests":[
+    {"request":{"url":"http://x/"},"response":{"code":200,"headers":{"Server":"m","Via":["a","b"]},
+     "headers_list":[["Server","l"]]}}]}})";
+  const std::string map_only = R"({"test_name":"web_connectivity","test_keys":{"requests":[
+    {"request":{"url":"http://x/"},"response":{"code":200,"headers":{"Server":"m","Via":["a","b"]}}}]}})";
+  const std::string bad_map = R"({"test_name":"web_connectivity","test_keys":{"requests":[
+    {"request":{"url":"http://x/"},"response":{"code":200,"headers":{"Server":7},"headers_list":[]}}]}})";
+  MeasurementParser parser;
+  ParseOptions lean;
+  lean.keep_header_map_beside_list = false;
+  auto full = parser.Parse(both);
+  ASSERT_TRUE(full) << full.error().ToString();
+  EXPECT_EQ(full->web_connectivity->requests->front().response->headers.size(), 3u);
+  auto m = parser.Parse(both, lean);
+  ASSERT_TRUE(m) << m.error().ToString();
+  const auto& r = *m->web_connectivity->requests->front().response;
+  EXPECT_TRUE(r.headers.empty());
+  ASSERT_EQ(r.HeaderPairs().size(), 1u);
+  EXPECT_EQ(r.HeaderPairs()[0].second, "l");
+  auto only = parser.Parse(map_only, lean);
+  ASSERT_TRUE(only) << only.error().ToString();
+  const auto& o = *only->web_connectivity->requests->front().response;
+  ASSERT_EQ(o.HeaderPairs().size(), 3u);  // Server, and Via twice (the legacy list of values)
+  EXPECT_EQ(o.HeaderPairs()[0].second, "m");
+  // A map of the wrong shape is still an error, though the list would have been used.
+  auto bad = parser.Parse(bad_map, lean);
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("test_keys.requests[0].response.headers"), std::string::npos)
+      << bad.error().ToString();
+}
+
 TEST(MeasurementJson, Base64BodiesAreDecodedAndReencoded) {
   MeasurementParser parser;
   auto m = parser.Parse(R"({"test_name":"web_connectivity","test_keys":{"requests":[

@@ -168,7 +168,8 @@ class Reader {
     }
     return out;
   }
-  Headers HeaderMap(Element v, const Where& path) {
+  // copy=false checks the types only.
+  Headers HeaderMap(Element v, const Where& path, bool copy = true) {
     Headers out;
     if (v.is_null()) return out;
     auto o = json::AsObject(v);
@@ -178,11 +179,11 @@ class Reader {
     }
     for (auto [key, val] : *o) {
       if (auto s = json::AsString(val)) {
-        out.emplace_back(std::string(key), std::string(*s));
+        if (copy) out.emplace_back(std::string(key), std::string(*s));
       } else if (auto a = json::AsArray(val)) {
         // Legacy shape: {"Name": ["v1", "v2"]}.
         for (Element e : *a) {
-          if (auto item = json::AsString(e)) out.emplace_back(std::string(key), std::string(*item));
+          if (auto item = json::AsString(e); item && copy) out.emplace_back(std::string(key), std::string(*item));
         }
       } else if (!val.is_null()) {
         Fail(path, "expected string header values");
@@ -328,14 +329,18 @@ HttpRequest ParseRequest(Reader& r, Object o, const Where& path) {
 
 HttpResponse ParseResponse(Reader& r, Object o, const Where& path) {
   HttpResponse s;
+  std::optional<Element> header_map;  // read after the loop when only the list matters
   for (auto [k, v] : o) {
     if (k == "code") s.code = r.Int(v, path + ".code", 0);
     else if (k == "headers_list") s.headers_list = r.HeaderList(v, path + ".headers_list");
-    else if (k == "headers") s.headers = r.HeaderMap(v, path + ".headers");
-    else if (k == "body") s.body = r.Body(v, path + ".body");
+    else if (k == "headers") {
+      if (r.options().keep_header_map_beside_list) s.headers = r.HeaderMap(v, path + ".headers");
+      else header_map = v;
+    } else if (k == "body") s.body = r.Body(v, path + ".body");
     else if (k == "body_is_truncated") s.body_is_truncated = r.OptBool(v, path).value_or(false);
     else r.Keep(s.extra, k, v);
   }
+  if (header_map) s.headers = r.HeaderMap(*header_map, path + ".headers", /*copy=*/s.headers_list.empty());
   return s;
 }
 
