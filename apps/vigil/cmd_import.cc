@@ -176,7 +176,11 @@ class ImportSink : public analysis::BatchSink {
     return std::max(1e-9, std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count());
   }
   void FinishProgress() { progress_.Finish(); }
-  void ShowProgress(std::string_view text) { progress_.Update(text); }
+  // Replaces the progress line now (Update alone skips a line that comes within 200 ms).
+  void ShowProgress(std::string_view text) {
+    progress_.Finish();
+    progress_.Update(text);
+  }
 
   size_t stored_ = 0, duplicates_ = 0, malformed_ = 0, bytes_ = 0, recent_duplicates_ = 0;
   bool failed_ = false;

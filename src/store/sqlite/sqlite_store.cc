@@ -197,6 +197,7 @@ constexpr std::string_view kQueryIndexes[] = {
     "measurements_domain_time ON measurements(domain, measurement_start_time)",
     "measurements_input ON measurements(input)",
 };
+std::string_view QueryIndexName(std::string_view index) { return index.substr(0, index.find(' ')); }
 
 Error DbError(sqlite3* db, std::string_view what) {
   return Error{"db_error", fmt::format("{}: {}", what, db ? sqlite3_errmsg(db) : "out of memory")};
@@ -559,10 +560,9 @@ struct SqliteStore::Impl {
     return Write<bool>([&](Connection& c) -> Result<bool> {
       bool built = false;
       for (std::string_view index : kQueryIndexes) {
-        std::string_view name = index.substr(0, index.find(' '));
         auto s = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1");
         if (!s) return tl::unexpected(s.error());
-        (*s)->Bind(1, name);
+        (*s)->Bind(1, QueryIndexName(index));
         auto row = (*s)->Step();
         if (!row) return tl::unexpected(row.error());
         if ((*s)->Int(0) > 0) continue;
@@ -699,7 +699,7 @@ Result<bool> SqliteStore::BeginBulkLoad() {
     if ((*s)->Int(0) != 0) return false;
     s->reset();
     for (std::string_view index : kQueryIndexes) {
-      if (auto r = c.Exec(fmt::format("DROP INDEX IF EXISTS {}", index.substr(0, index.find(' ')))); !r) {
+      if (auto r = c.Exec(fmt::format("DROP INDEX IF EXISTS {}", QueryIndexName(index))); !r) {
         return tl::unexpected(r.error());
       }
     }
