@@ -9,24 +9,29 @@
 # (scripts/with-postgres). Every request stores a new measurement (unique serial).
 # VIGIL_BENCH_PERF=FILE also records a perf profile of the server during the collector run.
 #
-#   bench/collector.sh [--seconds 15] [--connections 64] [--threads 2] [--workers N] [--postgres]
+# --rounds N alternates N health and collector runs on the same server and reports each
+# round and the median ratio: one pair of runs on shared cores is noisy (±15%).
+#
+#   bench/collector.sh [--seconds 15] [--rounds 3] [--connections 64] [--threads 2] [--workers N] [--postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_RUN=15 CONNS=64 THREADS=2 PG=0 WORKERS=0
+SECONDS_RUN=15 ROUNDS=3 CONNS=64 THREADS=2 PG=0 WORKERS=0
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_RUN="$2"; shift 2 ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
     --connections) CONNS="$2"; shift 2 ;;
     --threads) THREADS="$2"; shift 2 ;;
     --workers) WORKERS="$2"; shift 2 ;;
     --postgres) PG=1; shift ;;
     --inner) INNER=1; shift ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
     *) echo "collector.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
 if [ "$PG" = 1 ] && [ -z "${INNER:-}" ]; then
-  exec scripts/with-postgres "$0" --inner --postgres --seconds "$SECONDS_RUN" --connections "$CONNS" --threads "$THREADS"
+  exec scripts/with-postgres "$0" --inner --postgres --seconds "$SECONDS_RUN" --rounds "$ROUNDS" --connections "$CONNS" \
+    --threads "$THREADS"
 fi
 command -v wrk >/dev/null || { echo "collector.sh: wrk is not installed (apt-get install wrk)" >&2; exit 1; }
 . bench/build.sh
@@ -69,37 +74,43 @@ run() {  # name script url: wrk's RESULT line, plus the server's CPU ticks and b
   after=$(cpu_ticks); wafter=$(written)
   echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before )) written=$(( wafter - wbefore ))"
 }
-echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s"
-HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
+echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s; $ROUNDS round(s)"
 export VIGIL_BENCH_SAMPLE="$WORK/sample.jsonl" VIGIL_BENCH_REPORT="$REPORT" VIGIL_BENCH_TOKEN="$TOKEN"
-PERF_PID=
-if [ -n "${VIGIL_BENCH_PERF:-}" ]; then  # profile the server during the collector run
-  perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$VIGIL_BENCH_PERF" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
-  PERF_PID=$!
-fi
-COLLECT=$(run collector bench/collector_post.lua "$URL")
-[ -n "$PERF_PID" ] && wait "$PERF_PID"
-STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
+# The server's CPU time per request (user + system, from /proc; wrk shares the cores).
+TICK=$(getconf CLK_TCK)
+cpu_us() { echo "1000000 * $(get "$1" cpu_ticks) / $TICK / $(get "$1" requests)" | bc -l; }
+row() {  # label result
+  printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f %10.1f\n' "$1" "$(get "$2" rps)" "$(get "$2" p50_ms)" "$(get "$2" p99_ms)" \
+    "$(get "$2" errors)" "$(get "$2" non2xx)" "$(cpu_us "$2")" "$(echo "$(get "$2" written) / 1000 / $(get "$2" requests)" | bc -l)"
+}
+printf '\n%-28s %10s %9s %9s %8s %8s %14s %10s\n' contender requests/s p50_ms p99_ms errors non-2xx server_cpu_us written_kB
+RATIOS=() P99S=()
+for round in $(seq "$ROUNDS"); do
+  HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
+  PERF_PID=
+  if [ -n "${VIGIL_BENCH_PERF:-}" ] && [ "$round" = 1 ]; then  # profile the server during the first collector run
+    perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$VIGIL_BENCH_PERF" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
+    PERF_PID=$!
+  fi
+  COLLECT=$(run collector bench/collector_post.lua "$URL")
+  [ -n "$PERF_PID" ] && wait "$PERF_PID"
+  row "GET /api/v1/health" "$HEALTH"
+  row "POST /report/{id} (collect)" "$COLLECT"
+  RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
+  printf 'round %d: collector / health %.1f%%\n' "$round" "$RATIO"
+  RATIOS+=("$RATIO") P99S+=("$(get "$COLLECT" p99_ms)")
+done
+STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
 # The group commit, from /metrics: rows per transaction and the mean WAL flush.
 METRICS=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/metrics" || true)
 metric() { echo "$METRICS" | awk -v n="$1" '$1 == n {print $2}'; }
 COMMITS=$(metric vigil_collector_commits_total); ROWS=$(metric vigil_collector_committed_rows_total)
 FLUSH_SUM=$(metric vigil_collector_flush_duration_seconds_sum); FLUSHES=$(metric vigil_collector_flush_duration_seconds_count)
-# The server's CPU time per request (user + system, from /proc; wrk shares the cores).
-TICK=$(getconf CLK_TCK)
-cpu_us() { echo "1000000 * $(get "$1" cpu_ticks) / $TICK / $(get "$1" requests)" | bc -l; }
-printf '\n%-28s %10s %9s %9s %8s %8s %14s\n' contender requests/s p50_ms p99_ms errors non-2xx server_cpu_us
-printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "GET /api/v1/health" "$(get "$HEALTH" rps)" "$(get "$HEALTH" p50_ms)" \
-  "$(get "$HEALTH" p99_ms)" "$(get "$HEALTH" errors)" "$(get "$HEALTH" non2xx)" "$(cpu_us "$HEALTH")"
-printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f\n' "POST /report/{id} (collect)" "$(get "$COLLECT" rps)" "$(get "$COLLECT" p50_ms)" \
-  "$(get "$COLLECT" p99_ms)" "$(get "$COLLECT" errors)" "$(get "$COLLECT" non2xx)" "$(cpu_us "$COLLECT")"
-RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
-printf '\ncollector / health: %.1f%% (target >= 30%%); collector p99 %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
-  "$RATIO" "$(get "$COLLECT" p99_ms)" "$STORED" "$(get "$COLLECT" requests)"
-printf 'server wrote %.1f kB per submission (WAL, checkpoints, answers) and %.1f kB per health check\n' \
-  "$(echo "$(get "$COLLECT" written) / 1000 / $(get "$COLLECT" requests)" | bc -l)" \
-  "$(echo "$(get "$HEALTH" written) / 1000 / $(get "$HEALTH" requests)" | bc -l)"
+printf '\ncollector / health, median of %d round(s): %.1f%% (target >= 30%%); collector p99 median %.2f ms, worst %.2f ms (target < 50 ms); %s measurements stored\n' \
+  "$ROUNDS" "$(median "${RATIOS[@]}")" "$(median "${P99S[@]}")" "$(printf '%s\n' "${P99S[@]}" | sort -g | tail -1)" "$STORED"
+echo "written_kB: what the server wrote per request (WAL, checkpoints and answers for a submission)"
 if [ -n "$COMMITS" ] && [ "${COMMITS%.*}" -gt 0 ] && [ -n "$FLUSHES" ] && [ "${FLUSHES%.*}" -gt 0 ]; then
   printf 'group commit: %.1f rows per transaction; %s flushes, %.2f ms each on average\n' \
     "$(echo "$ROWS / $COMMITS" | bc -l)" "$FLUSHES" "$(echo "1000 * $FLUSH_SUM / $FLUSHES" | bc -l)"
