@@ -93,13 +93,14 @@ for round in $(seq "$ROUNDS"); do
     perf record -F 999 --call-graph dwarf,16384 -p "$SERVER_PID" -o "$VIGIL_BENCH_PERF" -- sleep "$SECONDS_RUN" >/dev/null 2>&1 &
     PERF_PID=$!
   fi
-  COLLECT=$(run collector bench/collector_post.lua "$URL")
+  COLLECT=$(VIGIL_BENCH_RUN=$round run collector bench/collector_post.lua "$URL")
   [ -n "$PERF_PID" ] && wait "$PERF_PID"
   row "GET /api/v1/health" "$HEALTH"
   row "POST /report/{id} (collect)" "$COLLECT"
   RATIO=$(echo "100 * $(get "$COLLECT" rps) / $(get "$HEALTH" rps)" | bc -l)
   printf 'round %d: collector / health %.1f%%\n' "$round" "$RATIO"
   RATIOS+=("$RATIO") P99S+=("$(get "$COLLECT" p99_ms)")
+  REQUESTS=$(( ${REQUESTS:-0} + $(get "$COLLECT" requests) ))
 done
 STORED=$(curl -sf "$URL/api/v1/measurements?limit=1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["metadata"]["count"])')
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2}'; }
@@ -108,8 +109,11 @@ METRICS=$(curl -sf -H "Authorization: Bearer $ADMIN_TOKEN" "$URL/metrics" || tru
 metric() { echo "$METRICS" | awk -v n="$1" '$1 == n {print $2}'; }
 COMMITS=$(metric vigil_collector_commits_total); ROWS=$(metric vigil_collector_committed_rows_total)
 FLUSH_SUM=$(metric vigil_collector_flush_duration_seconds_sum); FLUSHES=$(metric vigil_collector_flush_duration_seconds_count)
-printf '\ncollector / health, median of %d round(s): %.1f%% (target >= 30%%); collector p99 median %.2f ms, worst %.2f ms (target < 50 ms); %s measurements stored\n' \
-  "$ROUNDS" "$(median "${RATIOS[@]}")" "$(median "${P99S[@]}")" "$(printf '%s\n' "${P99S[@]}" | sort -g | tail -1)" "$STORED"
+printf '\ncollector / health, median of %d round(s): %.1f%% (target >= 30%%); collector p99 median %.2f ms, worst %.2f ms (target < 50 ms); %s measurements stored (%s requests)\n' \
+  "$ROUNDS" "$(median "${RATIOS[@]}")" "$(median "${P99S[@]}")" "$(printf '%s\n' "${P99S[@]}" | sort -g | tail -1)" "$STORED" \
+  "$REQUESTS"
+# Every submission must have stored a new measurement (a duplicate costs far less).
+[ "$STORED" -ge "$REQUESTS" ] || { echo "collector.sh: only $STORED of $REQUESTS submissions were stored" >&2; exit 1; }
 echo "written_kB: what the server wrote per request (WAL, checkpoints and answers for a submission)"
 if [ -n "$COMMITS" ] && [ "${COMMITS%.*}" -gt 0 ] && [ -n "$FLUSHES" ] && [ "${FLUSHES%.*}" -gt 0 ]; then
   printf 'group commit: %.1f rows per transaction; %s flushes, %.2f ms each on average\n' \

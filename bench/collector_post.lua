@@ -1,8 +1,9 @@
 -- wrk script for bench/collector.sh: POSTs real OONI measurements to the collector
--- (POST /report/{report_id}), each made unique by a per-thread serial inserted as the
--- first field, so every request stores a new measurement (not a duplicate).
+-- (POST /report/{report_id}), each made unique by the run, the thread and a per-thread
+-- serial inserted as the first field, so every request stores a new measurement (not a
+-- duplicate), also across the rounds of one benchmark.
 -- Environment: VIGIL_BENCH_SAMPLE (one JSON measurement a line), VIGIL_BENCH_REPORT,
--- VIGIL_BENCH_TOKEN.
+-- VIGIL_BENCH_TOKEN, VIGIL_BENCH_RUN (distinct for each wrk run on one store).
 local threads = {}
 local counter = 0
 
@@ -21,13 +22,14 @@ function init(args)
   wrk.headers["Content-Type"] = "application/json"
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("VIGIL_BENCH_TOKEN")
   serial = 0
+  run = os.getenv("VIGIL_BENCH_RUN") or "0"
   statuses = {}
 end
 
 function request()
   serial = serial + 1
   local m = samples[(serial % #samples) + 1]
-  local body = '{"format":"json","content":{"bench_serial":"' .. tid .. "-" .. serial .. '",' .. m .. "}"
+  local body = '{"format":"json","content":{"bench_serial":"' .. run .. "-" .. tid .. "-" .. serial .. '",' .. m .. "}"
   return wrk.format("POST", path, nil, body)
 end
 
