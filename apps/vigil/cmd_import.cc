@@ -13,6 +13,8 @@
 #include "analysis/batch.h"
 #include "analysis/fingerprints.h"
 #include "apps/vigil/commands.h"
+#include "core/json_read.h"
+#include "measure/measurement_dom.h"
 #include "measure/test_list.h"
 #include "core/terminal.h"
 #include "store/open.h"
@@ -268,6 +270,20 @@ int RunOoni(const ImportFlags& flags) {
     return std::any(Prepared{std::move(*m), raw});
   };
   options.finish_batch = PackChunk;
+  // A measurement with a measurement_uid is keyed by it: when the store holds that uid,
+  // the measurement is a duplicate whatever the analysis would say, so skip the analysis.
+  options.before_analysis = [&sink, &store = **st](json::Element root) -> std::optional<std::any> {
+    if (!sink.check_existing().load(std::memory_order_relaxed)) return std::nullopt;
+    auto obj = json::AsObject(measure::UnwrapEnvelope(root));
+    auto uid = obj ? json::StringField(*obj, "measurement_uid") : std::nullopt;
+    if (!uid || uid->empty()) return std::nullopt;
+    auto found = store.FindKey(*uid);
+    if (!found || !found->has_value()) return std::nullopt;  // on a lookup error, analyse as usual
+    Prepared p;
+    p.m.idempotency_key = std::string(*uid);
+    p.m.already_stored = true;
+    return std::any(std::move(p));
+  };
   auto stats = analysis::AnalyzeInputs(options, ctx, sink);
   sink.Flush();
   if (*bulk) {  // also after a failure: what was stored gets its indexes now, not at the next open
@@ -320,7 +336,7 @@ void AddImportCommand(CLI::App& root) {
       "Import OONI measurements: JSON, JSONL and .gz files, or folders walked recursively (OONI's bucket\n"
       "layout raw/YYYYMMDD/HH/CC/testname/*.jsonl.gz). Each measurement is analysed (verdict, fingerprint)\n"
       "and stored with its raw JSON, once: re-importing the same files stores nothing new (and is fast:\n"
-      "what the store holds is not compressed again). Malformed measurements are skipped and reported\n"
+      "a measurement whose measurement_uid the store holds is not analysed or compressed again). Malformed measurements are skipped and reported\n"
       "with file:line; the exit status is then 1. Interrupted, it keeps every batch it committed: run it\n"
       "again to finish. Into an empty SQLite store, the query indexes are built once at the end (queries\n"
       "answer meanwhile, more slowly; an interrupted import gets them when the store next opens). The\n"

@@ -23,14 +23,20 @@ struct Analyzer::Impl {
 Analyzer::Analyzer(const AnalysisContext& ctx) : impl_(std::make_unique<Impl>(ctx)) {}
 Analyzer::~Analyzer() = default;
 
-Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
+Result<json::Element> Analyzer::Parse(std::string_view json, bool padded) {
   json::Element root;
   auto err = impl_->parser.parse(json.data(), json.size(), !padded).get(root);
   if (err != simdjson::SUCCESS) {
     return Fail(std::string(failure::kParseError),
                 fmt::format("invalid JSON: {}", simdjson::error_message(err)));
   }
-  return AnalyzeParsed(root);
+  return root;
+}
+
+Result<AnalysisRecord> Analyzer::Analyze(std::string_view json, bool padded) {
+  auto root = Parse(json, padded);
+  if (!root) return tl::unexpected(root.error());
+  return AnalyzeParsed(*root);
 }
 
 Result<AnalysisRecord> Analyzer::AnalyzeParsed(json::Element root) {

@@ -46,6 +46,9 @@ class Analyzer {
   // json must be followed by at least kPadding readable bytes (any content) when
   // padded is true; otherwise the text is copied first.
   Result<AnalysisRecord> Analyze(std::string_view json, bool padded = false);
+  // Analyze's first step alone: the parsed document, valid until this Analyzer's next
+  // Parse or Analyze (same padding rule). Errors: parse_error.
+  Result<simdjson::dom::element> Parse(std::string_view json, bool padded = false);
   // The same for a measurement the caller has parsed already (e.g. the "content" of a
   // collector submission); `root` must stay valid during the call.
   Result<AnalysisRecord> AnalyzeParsed(simdjson::dom::element root);

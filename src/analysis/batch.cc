@@ -243,7 +243,21 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
   if (o.write_json) b.json.reserve(b.items.size() * 512);
   for (size_t i = 0; i < b.items.size(); ++i) {
     const auto& item = b.items[i];
-    auto r = analyzer.Analyze(std::string_view(b.text.data() + item.offset, item.size), true);
+    const std::string_view text(b.text.data() + item.offset, item.size);
+    Result<AnalysisRecord> r = Fail("internal_error", "not analysed");
+    if (o.prepare && o.before_analysis) {
+      auto root = analyzer.Parse(text, true);
+      std::optional<std::any> known;
+      if (root) known = o.before_analysis(*root);
+      if (known) {
+        b.prepared.push_back(std::move(*known));
+        ++b.analysed;
+        continue;
+      }
+      r = root ? analyzer.AnalyzeParsed(*root) : Result<AnalysisRecord>(tl::unexpected(root.error()));
+    } else {
+      r = analyzer.Analyze(text, true);
+    }
     if (!r) {
       b.errors.push_back({i, fmt::format("{}:{}", o.inputs[item.file], item.line), r.error().message});
       if (o.strict) {
@@ -253,7 +267,7 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
       continue;
     }
     if (o.prepare) {
-      auto p = o.prepare(*r, std::string_view(b.text.data() + item.offset, item.size));
+      auto p = o.prepare(*r, text);
       if (!p) {
         b.errors.push_back({i, fmt::format("{}:{}", o.inputs[item.file], item.line), p.error().ToString()});
         if (o.strict) {

@@ -13,6 +13,7 @@
 #include <any>
 #include <cstddef>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,12 @@ struct BatchOptions {
   // compress their raw texts together); its error is reported for the batch (where: the
   // batch's first measurement) and the batch's values are dropped.
   std::function<Result<void>(std::vector<std::any>& prepared)> finish_batch;
+  // Optional, with prepare: asked on the worker thread about each measurement once it is
+  // parsed (`root`), before it is analysed. A value skips the analysis and prepare: it
+  // takes the measurement's place among the prepared values (e.g. "the store holds this
+  // one already", which makes a re-import cost little more than the parse). A skipped
+  // measurement gives no JSON line and no record.
+  std::function<std::optional<std::any>(simdjson::dom::element root)> before_analysis;
 };
 
 class BatchSink {

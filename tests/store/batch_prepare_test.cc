@@ -2,6 +2,7 @@
 // analysed measurement with its raw text, its values arrive in input order, and its
 // errors are reported with file:line like malformed measurements.
 #include <any>
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 
@@ -61,6 +62,53 @@ TEST(BatchPrepare, SeesRawTextInInputOrderAndReportsItsErrors) {
     ASSERT_EQ(sink.errors.size(), 1u);
     EXPECT_NE(sink.errors[0].find("prepare.jsonl:8: invalid_argument: seven is refused"), std::string::npos)
         << sink.errors[0];
+  }
+}
+
+TEST(BatchPrepare, BeforeAnalysisCanTakeAMeasurementsPlaceWithoutAnalysingIt) {
+  // Every third line is "known" by its report_id; a malformed line is still an error, and
+  // a known line whose analysis would fail (no test_name) is skipped before it can fail.
+  std::string path = (std::filesystem::path(::testing::TempDir()) / "before.jsonl").string();
+  std::ofstream out(path);
+  for (int i = 0; i < 300; ++i) {
+    if (i == 10) out << "{not json\n";
+    else if (i == 12) out << R"({"report_id":"r12"})" << "\n";
+    else out << Line(i) << "\n";
+  }
+  out.close();
+  for (int jobs : {1, 2}) {
+    BatchOptions o;
+    o.inputs = {path};
+    o.jobs = jobs;
+    o.write_json = false;
+    o.batch_bytes = 2048;
+    std::atomic<int> prepared{0};
+    o.prepare = [&](const AnalysisRecord&, std::string_view raw) -> Result<std::any> {
+      ++prepared;
+      return std::any(std::string(raw));
+    };
+    o.before_analysis = [](simdjson::dom::element root) -> std::optional<std::any> {
+      std::string_view id;
+      if (root["report_id"].get(id) != simdjson::SUCCESS) return std::nullopt;
+      int n = std::stoi(std::string(id.substr(1)));
+      if (n % 3 != 0) return std::nullopt;
+      return std::any(fmt::format("known {}", n));
+    };
+    AnalysisContext ctx;
+    ctx.fingerprints = &FingerprintDb::Builtin();
+    Collect sink;
+    auto stats = AnalyzeInputs(o, ctx, sink);
+    ASSERT_TRUE(stats);
+    EXPECT_EQ(stats->measurements, 299u) << "jobs " << jobs;  // all but the malformed line
+    EXPECT_EQ(prepared.load(), 199) << "jobs " << jobs;       // prepare never saw a known one
+    ASSERT_EQ(sink.values.size(), 299u);
+    for (int i = 0, k = 0; i < 300; ++i) {
+      if (i == 10) continue;
+      std::string want = i % 3 == 0 ? fmt::format("known {}", i) : Line(i);
+      EXPECT_EQ(sink.values[static_cast<size_t>(k++)], want) << "jobs " << jobs;
+    }
+    ASSERT_EQ(sink.errors.size(), 1u);
+    EXPECT_NE(sink.errors[0].find("before.jsonl:11: "), std::string::npos) << sink.errors[0];
   }
 }
 
