@@ -33,23 +33,33 @@ std::string Line(int i) {
                      i);
 }
 
+BatchOptions Options(const std::string& path, int jobs, size_t batch_bytes) {
+  BatchOptions o;
+  o.inputs = {path};
+  o.jobs = jobs;
+  o.write_json = false;
+  o.batch_bytes = batch_bytes;
+  return o;
+}
+
+AnalysisContext Context() {
+  AnalysisContext ctx;
+  ctx.fingerprints = &FingerprintDb::Builtin();
+  return ctx;
+}
+
 TEST(BatchPrepare, SeesRawTextInInputOrderAndReportsItsErrors) {
   std::string path = (std::filesystem::path(::testing::TempDir()) / "prepare.jsonl").string();
   std::ofstream out(path);
   for (int i = 0; i < 500; ++i) out << Line(i) << "\n";
   out.close();
   for (int jobs : {1, 3}) {
-    BatchOptions o;
-    o.inputs = {path};
-    o.jobs = jobs;
-    o.write_json = false;
-    o.batch_bytes = 2048;
+    BatchOptions o = Options(path, jobs, 2048);
     o.prepare = [](const AnalysisRecord& r, std::string_view raw) -> Result<std::any> {
       if (r.report_id == "r7") return Fail("invalid_argument", "seven is refused");
       return std::any(std::string(raw));
     };
-    AnalysisContext ctx;
-    ctx.fingerprints = &FingerprintDb::Builtin();
+    AnalysisContext ctx = Context();
     Collect sink;
     auto stats = AnalyzeInputs(o, ctx, sink);
     ASSERT_TRUE(stats);
@@ -77,11 +87,7 @@ TEST(BatchPrepare, BeforeAnalysisCanTakeAMeasurementsPlaceWithoutAnalysingIt) {
   }
   out.close();
   for (int jobs : {1, 2}) {
-    BatchOptions o;
-    o.inputs = {path};
-    o.jobs = jobs;
-    o.write_json = false;
-    o.batch_bytes = 2048;
+    BatchOptions o = Options(path, jobs, 2048);
     std::atomic<int> prepared{0};
     o.prepare = [&](const AnalysisRecord&, std::string_view raw) -> Result<std::any> {
       ++prepared;
@@ -94,8 +100,7 @@ TEST(BatchPrepare, BeforeAnalysisCanTakeAMeasurementsPlaceWithoutAnalysingIt) {
       if (n % 3 != 0) return std::nullopt;
       return std::any(fmt::format("known {}", n));
     };
-    AnalysisContext ctx;
-    ctx.fingerprints = &FingerprintDb::Builtin();
+    AnalysisContext ctx = Context();
     Collect sink;
     auto stats = AnalyzeInputs(o, ctx, sink);
     ASSERT_TRUE(stats);
@@ -118,11 +123,7 @@ TEST(BatchPrepare, FinishBatchSeesEachBatchWholeWhileItsTextIsReadable) {
   for (int i = 0; i < 300; ++i) out << Line(i) << "\n";
   out.close();
   for (int jobs : {1, 2}) {
-    BatchOptions o;
-    o.inputs = {path};
-    o.jobs = jobs;
-    o.write_json = false;
-    o.batch_bytes = 4096;
+    BatchOptions o = Options(path, jobs, 4096);
     o.prepare = [](const AnalysisRecord&, std::string_view raw) -> Result<std::any> { return std::any(raw); };
     // Joins a batch's raw texts into one value (the views are only valid until then).
     o.finish_batch = [](std::vector<std::any>& prepared) -> Result<void> {
@@ -132,8 +133,7 @@ TEST(BatchPrepare, FinishBatchSeesEachBatchWholeWhileItsTextIsReadable) {
       prepared.assign(1, std::any(joined));
       return {};
     };
-    AnalysisContext ctx;
-    ctx.fingerprints = &FingerprintDb::Builtin();
+    AnalysisContext ctx = Context();
     Collect sink;
     auto stats = AnalyzeInputs(o, ctx, sink);
     ASSERT_TRUE(stats);
