@@ -335,12 +335,13 @@ void AddImportCommand(CLI::App& root) {
       "ooni",
       "Import OONI measurements: JSON, JSONL and .gz files, or folders walked recursively (OONI's bucket\n"
       "layout raw/YYYYMMDD/HH/CC/testname/*.jsonl.gz). Each measurement is analysed (verdict, fingerprint)\n"
-      "and stored with its raw JSON, once: re-importing the same files stores nothing new (and is fast:\n"
-      "a measurement whose measurement_uid the store holds is not analysed or compressed again). Malformed measurements are skipped and reported\n"
-      "with file:line; the exit status is then 1. Interrupted, it keeps every batch it committed: run it\n"
-      "again to finish. Into an empty SQLite store, the query indexes are built once at the end (queries\n"
-      "answer meanwhile, more slowly; an interrupted import gets them when the store next opens). The\n"
-      "summary is printed once everything stored is flushed to disk.");
+      "and stored with its raw JSON, once: re-importing the same files stores nothing new, and is fast (a\n"
+      "measurement whose measurement_uid the store holds is not analysed or compressed again). Malformed\n"
+      "measurements are skipped and reported with file:line; the exit status is then 1. Interrupted, it\n"
+      "keeps every batch it committed: run it again to finish. Into an empty SQLite store, the query\n"
+      "indexes are built once at the end (queries answer meanwhile, more slowly; an interrupted import\n"
+      "gets them when the store next opens). The summary is printed once everything stored is flushed\n"
+      "to disk.");
   ooni->add_option("paths", flags->paths, "Files or folders; '-' reads standard input")->required();
   auto* data = ooni->add_option("--data", flags->data_dir, "Data folder of the embedded SQLite store")
                    ->capture_default_str();

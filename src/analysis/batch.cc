@@ -244,19 +244,18 @@ void AnalyzeBatch(Batch& b, Analyzer& analyzer, const BatchOptions& o) {
   for (size_t i = 0; i < b.items.size(); ++i) {
     const auto& item = b.items[i];
     const std::string_view text(b.text.data() + item.offset, item.size);
-    Result<AnalysisRecord> r = Fail("internal_error", "not analysed");
-    if (o.prepare && o.before_analysis) {
+    std::optional<std::any> known;  // before_analysis's value, in place of the analysis
+    auto r = [&]() -> Result<AnalysisRecord> {
+      if (!o.prepare || !o.before_analysis) return analyzer.Analyze(text, true);
       auto root = analyzer.Parse(text, true);
-      std::optional<std::any> known;
-      if (root) known = o.before_analysis(*root);
-      if (known) {
-        b.prepared.push_back(std::move(*known));
-        ++b.analysed;
-        continue;
-      }
-      r = root ? analyzer.AnalyzeParsed(*root) : Result<AnalysisRecord>(tl::unexpected(root.error()));
-    } else {
-      r = analyzer.Analyze(text, true);
+      if (!root) return tl::unexpected(root.error());
+      known = o.before_analysis(*root);
+      return known ? AnalysisRecord{} : analyzer.AnalyzeParsed(*root);
+    }();
+    if (known) {
+      b.prepared.push_back(std::move(*known));
+      ++b.analysed;
+      continue;
     }
     if (!r) {
       b.errors.push_back({i, fmt::format("{}:{}", o.inputs[item.file], item.line), r.error().message});
