@@ -259,7 +259,8 @@ int RunOoni(const ImportFlags& flags) {
   options.prepare = [categories, &already_stored](const analysis::AnalysisRecord& r,
                                                   std::string_view raw) -> Result<std::any> {
     store::PrepareOptions prepare;
-    prepare.already_stored = already_stored;
+    // A measurement with a uid was looked up by before_analysis already (below).
+    if (!r.measurement_uid || r.measurement_uid->empty()) prepare.already_stored = already_stored;
     prepare.compress = false;  // PackChunk compresses the batch's measurements together
     if (categories && r.input) prepare.category_code = categories->Lookup(*r.input, r.probe_cc);
     auto m = store::PrepareMeasurement(r, raw, prepare, /*padded=*/true);

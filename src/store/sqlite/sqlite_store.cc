@@ -558,19 +558,20 @@ struct SqliteStore::Impl {
   // Builds the query indexes that are missing (see kQueryIndexes); true if it built any.
   Result<bool> BuildQueryIndexes() {
     return Write<bool>([&](Connection& c) -> Result<bool> {
-      bool built = false;
+      std::string names;
       for (std::string_view index : kQueryIndexes) {
-        auto s = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?1");
-        if (!s) return tl::unexpected(s.error());
-        (*s)->Bind(1, QueryIndexName(index));
-        auto row = (*s)->Step();
-        if (!row) return tl::unexpected(row.error());
-        if ((*s)->Int(0) > 0) continue;
-        s->reset();
-        if (auto r = c.Exec(fmt::format("CREATE INDEX {}", index)); !r) return tl::unexpected(r.error());
-        built = true;
+        names += fmt::format("{}'{}'", names.empty() ? "" : ", ", QueryIndexName(index));
       }
-      return built;
+      auto s = c.Prepare("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name IN (" + names + ")");
+      if (!s) return tl::unexpected(s.error());
+      auto row = (*s)->Step();
+      if (!row) return tl::unexpected(row.error());
+      if ((*s)->Int(0) == static_cast<int64_t>(std::size(kQueryIndexes))) return false;
+      s->reset();
+      for (std::string_view index : kQueryIndexes) {
+        if (auto r = c.Exec(fmt::format("CREATE INDEX IF NOT EXISTS {}", index)); !r) return tl::unexpected(r.error());
+      }
+      return true;
     });
   }
 
