@@ -156,6 +156,7 @@ Server::Server(store::Store& store, const Clock& clock, const geo::GeoDb* geo,
       options_(std::move(options)),
       collector_(store, clock, geo, options_.report_key, metrics_, options_.version, options_.categories),
       limiter_(clock, options_.open_collector_rate),
+      credentials_(clock, options_.credential_ttl),
       disruption_(store, clock),
       pool_(std::max<std::size_t>(1, options_.worker_threads)),
       submit_pool_(std::max<std::size_t>(1, options_.submit_threads)) {}
@@ -251,11 +252,18 @@ Result<Principal> Server::Authenticate(const HttpServerRequest& request) {
     return Fail("unauthorized", "use Authorization: Bearer TOKEN");
   }
   if (token.empty() || token.size() > 256) return Fail("unauthorized", "invalid token");
-  // One read for the token and its account (every request with a token pays it).
-  auto stored = store_.GetTokenWithUser(TokenHash(token));
-  if (!stored) return tl::unexpected(stored.error());
-  if (!*stored) return Fail("unauthorized", "invalid token");
-  auto& [stored_token, user] = **stored;
+  // One read for the token and its account, unless it was read less than
+  // credential_ttl ago (the checks below run on every request either way).
+  const std::string hash = TokenHash(token);
+  std::optional<CredentialCache::Credentials> found = credentials_.Find(hash);
+  if (!found) {
+    auto stored = store_.GetTokenWithUser(hash);
+    if (!stored) return tl::unexpected(stored.error());
+    if (!*stored) return Fail("unauthorized", "invalid token");
+    found = std::move(**stored);
+    credentials_.Put(hash, *found);
+  }
+  auto& [stored_token, user] = *found;
   const auto now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
   if (stored_token.revoked_at) return Fail("unauthorized", "the token was revoked");
   if (stored_token.expires_at && *stored_token.expires_at <= now) {

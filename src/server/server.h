@@ -22,6 +22,7 @@
 // must outlive the Server; Shutdown() (or the destructor) waits for the pool.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <optional>
@@ -37,6 +38,7 @@
 #include "geo/geo_db.h"
 #include "net/http_server.h"
 #include "server/collector.h"
+#include "server/credential_cache.h"
 #include "server/disruption_api.h"
 #include "server/metrics.h"
 #include "server/rate_limiter.h"
@@ -54,6 +56,9 @@ struct ServerOptions {
   std::string public_url;    // "https://vigil.example.org"; "" = from the Host header
   std::size_t worker_threads = 4;   // for routes that block on the store
   std::size_t submit_threads = 2;   // collector submissions: CPU only, commits are awaited
+  // How long a token's stored state is trusted before it is read again (credential_cache.h):
+  // a token revoked or an account disabled by another process is refused at most this later.
+  std::chrono::milliseconds credential_ttl{1000};
   std::string version = "0.0.0";
   // Citizen Lab lists giving measurements their category_code; null for none.
   std::shared_ptr<const measure::CategoryIndex> categories;
@@ -118,6 +123,7 @@ class Server {
   Metrics metrics_;
   Collector collector_;
   RateLimiter limiter_;
+  CredentialCache credentials_;
   DisruptionApi disruption_;
   std::optional<StaticFiles> static_files_;
   boost::asio::thread_pool pool_;

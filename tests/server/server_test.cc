@@ -431,6 +431,32 @@ TEST_F(ServerTest, BadQueryParametersAreNamed) {
   EXPECT_EQ(Http(port_, "GET", "/api/v1/raw_measurement?measurement_uid=missing").status, 404);
 }
 
+// A token's stored state is read at most once per credential_ttl: a revocation made
+// elsewhere (another process, another node) is refused from then on, and expiry is
+// checked on every request.
+TEST_F(ServerTest, ARevokedTokenIsRefusedWithinTheCredentialTtl) {
+  const std::string token = TokenFor("admin1", "admin");
+  const std::vector<std::string> auth{"Authorization: Bearer " + token};
+  ASSERT_EQ(Http(port_, "GET", "/api/v1/me", "", auth).status, 200);
+  ASSERT_TRUE(store_->RevokeToken(last_token_id_, std::chrono::floor<std::chrono::seconds>(clock_.WallNow())));
+  EXPECT_EQ(Http(port_, "GET", "/api/v1/me", "", auth).status, 200) << "read less than a ttl ago";
+  clock_.Advance(ServerOptions{}.credential_ttl);
+  EXPECT_EQ(Http(port_, "GET", "/api/v1/me", "", auth).status, 401);
+  EXPECT_EQ(Http(port_, "GET", "/api/v1/health", "", auth).status, 401);
+
+  // An expiry is not delayed: the cached token expires on time.
+  auto user = store_->GetUser("admin1");
+  ASSERT_TRUE(user && *user);
+  const auto now = std::chrono::floor<std::chrono::seconds>(clock_.WallNow());
+  auto expiring = store_->CreateToken((*user)->id, TokenHash("expiring-token"), "admin", "", now,
+                                      now + std::chrono::seconds(10));
+  ASSERT_TRUE(expiring);
+  const std::vector<std::string> auth2{"Authorization: Bearer expiring-token"};
+  ASSERT_EQ(Http(port_, "GET", "/api/v1/me", "", auth2).status, 200);
+  clock_.Advance(std::chrono::seconds(10));
+  EXPECT_EQ(Http(port_, "GET", "/api/v1/me", "", auth2).status, 401);
+}
+
 TEST_F(ServerTest, MetricsCountRequestsByRoute) {
   const std::string admin = TokenFor("root", "admin");
   Http(port_, "GET", "/api/v1/health");
