@@ -12,10 +12,10 @@
 # --rounds N alternates N health and collector runs on the same server and reports each
 # round and the median ratio: one pair of runs on shared cores is noisy (±15%).
 #
-#   bench/collector.sh [--seconds 15] [--rounds 3] [--connections 64] [--threads 2] [--workers N] [--postgres]
+#   bench/collector.sh [--seconds 15] [--rounds 3] [--connections 64] [--threads N] [--workers N] [--postgres]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-SECONDS_RUN=15 ROUNDS=3 CONNS=64 THREADS=2 PG=0 WORKERS=0
+SECONDS_RUN=15 ROUNDS=3 CONNS=64 THREADS=0 PG=0 WORKERS=0  # 0: vigil serve's default
 while [ $# -gt 0 ]; do
   case "$1" in
     --seconds) SECONDS_RUN="$2"; shift 2 ;;
@@ -67,24 +67,33 @@ REPORT=$(curl -sf -H "Authorization: Bearer $TOKEN" -H 'Content-Type: applicatio
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$SERVER_PID/stat"; }  # the server's user + system time
 written() { awk '$1 == "wchar:" {print $2}' "/proc/$SERVER_PID/io"; }  # bytes it has written (files and sockets)
-run() {  # name script url: wrk's RESULT line, plus the server's CPU ticks and bytes written
-  local before after wbefore wafter
+# The CPU seconds (user + system) a shell's finished children have used (wrk's, in run()); FILE is
+# what `times` printed in that shell (a command substitution's own fork has no children).
+children_cpu() { tail -1 "$1" | awk '{split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}'; }
+run() {  # name script url: wrk's RESULT line, plus the server's CPU ticks, bytes written and wrk's CPU
+  local before after wbefore wafter cbefore
   before=$(cpu_ticks); wbefore=$(written)
+  times > "$WORK/times0.txt"
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 10s -s "$2" "$3" > "$WORK/$1.txt" 2>&1
+  times > "$WORK/times1.txt"
   after=$(cpu_ticks); wafter=$(written)
-  echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before )) written=$(( wafter - wbefore ))"
+  echo "$(grep RESULT "$WORK/$1.txt" | sed 's/RESULT //') cpu_ticks=$(( after - before )) written=$(( wafter - wbefore ))" \
+    "client_cpu=$(echo "$(children_cpu "$WORK/times1.txt") - $(children_cpu "$WORK/times0.txt")" | bc -l)"
 }
-echo "vigil serve ($BACKEND store, --threads $THREADS, Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s; $ROUNDS round(s)"
+echo "vigil serve ($BACKEND store, --threads $([ "$THREADS" = 0 ] && echo "default (1)" || echo "$THREADS"), Release) on $(nproc) shared cores; wrk -t2 -c$CONNS -d${SECONDS_RUN}s; $ROUNDS round(s)"
 export VIGIL_BENCH_SAMPLE="$WORK/sample.jsonl" VIGIL_BENCH_REPORT="$REPORT" VIGIL_BENCH_TOKEN="$TOKEN"
 get() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 # The server's CPU time per request (user + system, from /proc; wrk shares the cores).
 TICK=$(getconf CLK_TCK)
 cpu_us() { echo "1000000 * $(get "$1" cpu_ticks) / $TICK / $(get "$1" requests)" | bc -l; }
 row() {  # label result
-  printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f %10.1f\n' "$1" "$(get "$2" rps)" "$(get "$2" p50_ms)" "$(get "$2" p99_ms)" \
-    "$(get "$2" errors)" "$(get "$2" non2xx)" "$(cpu_us "$2")" "$(echo "$(get "$2" written) / 1000 / $(get "$2" requests)" | bc -l)"
+  printf '%-28s %10.0f %9.2f %9.2f %8s %8s %14.0f %14.0f %10.1f\n' "$1" "$(get "$2" rps)" "$(get "$2" p50_ms)" "$(get "$2" p99_ms)" \
+    "$(get "$2" errors)" "$(get "$2" non2xx)" "$(cpu_us "$2")" \
+    "$(echo "1000000 * $(get "$2" client_cpu) / $(get "$2" requests)" | bc -l)" \
+    "$(echo "$(get "$2" written) / 1000 / $(get "$2" requests)" | bc -l)"
 }
-printf '\n%-28s %10s %9s %9s %8s %8s %14s %10s\n' contender requests/s p50_ms p99_ms errors non-2xx server_cpu_us written_kB
+printf '\n%-28s %10s %9s %9s %8s %8s %14s %14s %10s\n' contender requests/s p50_ms p99_ms errors non-2xx server_cpu_us client_cpu_us \
+  written_kB
 RATIOS=() P99S=()
 for round in $(seq "$ROUNDS"); do
   HEALTH=$(run health bench/health_get.lua "$URL/api/v1/health")
@@ -114,6 +123,7 @@ printf '\ncollector / health, median of %d round(s): %.1f%% (target >= 30%%); co
   "$REQUESTS"
 # Every submission must have stored a new measurement (a duplicate costs far less).
 [ "$STORED" -ge "$REQUESTS" ] || { echo "collector.sh: only $STORED of $REQUESTS submissions were stored" >&2; exit 1; }
+echo "server_cpu_us, client_cpu_us: CPU time per request of the server and of wrk (which shares the cores);"
 echo "written_kB: what the server wrote per request (WAL, checkpoints and answers for a submission)"
 if [ -n "$COMMITS" ] && [ "${COMMITS%.*}" -gt 0 ] && [ -n "$FLUSHES" ] && [ "${FLUSHES%.*}" -gt 0 ]; then
   printf 'group commit: %.1f rows per transaction; %s flushes, %.2f ms each on average\n' \

@@ -23,7 +23,6 @@ function init(args)
   wrk.headers["Authorization"] = "Bearer " .. os.getenv("VIGIL_BENCH_TOKEN")
   serial = 0
   run = os.getenv("VIGIL_BENCH_RUN") or "0"
-  statuses = {}
 end
 
 function request()
@@ -31,10 +30,6 @@ function request()
   local m = samples[(serial % #samples) + 1]
   local body = '{"format":"json","content":{"bench_serial":"' .. run .. "-" .. tid .. "-" .. serial .. '",' .. m .. "}"
   return wrk.format("POST", path, nil, body)
-end
-
-function response(status, headers, body)
-  statuses[status] = (statuses[status] or 0) + 1
 end
 
 function done(summary, latency, requests)
