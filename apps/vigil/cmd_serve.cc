@@ -1,7 +1,8 @@
 // `vigil serve`: the observatory server — OONI collector, query API, metrics and the
 // dashboard over the SQLite (--data) or PostgreSQL (--db) store. HTTP I/O runs on an
-// io_context served by --threads threads (one strand, as HttpServer requires); store work
-// runs on the Server's own pool. SIGTERM/SIGINT: stop accepting, drain in-flight
+// io_context served by --threads threads (default one: HttpServer runs every connection on
+// one strand, so a second thread only adds hand-offs); store work and collector
+// submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop accepting, drain in-flight
 // requests, then close the store.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -113,7 +114,8 @@ int RunServe(const ServeFlags& f) {
       spdlog::info("no country/ASN enrichment ({})", dir.error().message);
     }
   }
-  const int threads = f.threads > 0 ? f.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  const int threads = f.threads > 0 ? f.threads : 1;
   server::ServerOptions options;
   options.open_collector = f.open_collector;
   options.open_collector_rate = server::RateLimit{f.rate, f.burst, 100000};
@@ -133,8 +135,8 @@ int RunServe(const ServeFlags& f) {
   options.public_url = f.public_url;
   // Queries and account lookups block on the store, so many workers are cheap; collector
   // submissions have their own pool, one thread per core (see server.h).
-  options.worker_threads = static_cast<std::size_t>(f.workers > 0 ? f.workers : std::max(64, 8 * threads));
-  options.submit_threads = static_cast<std::size_t>(threads);
+  options.worker_threads = static_cast<std::size_t>(f.workers > 0 ? f.workers : std::max(64, 8 * cores));
+  options.submit_threads = static_cast<std::size_t>(cores);
   options.version = VIGIL_VERSION;
   auto server = server::Server::Create(**st, RealClock::Instance(), geo.get(), options);
   if (!server) {
@@ -233,7 +235,9 @@ void AddServeCommand(CLI::App& root) {
       ->capture_default_str();
   cmd->add_option("--burst", f->burst, "Open collector: burst per address")->capture_default_str();
   cmd->add_option("--web", f->web_dir, "Folder of the dashboard to serve at / (default: web/dist when built)");
-  cmd->add_option("--threads", f->threads, "I/O threads (default: one per core)");
+  cmd->add_option("--threads", f->threads,
+                  "HTTP I/O threads (default 1: every connection runs on one strand, so more only add "
+                  "hand-offs between threads; requests are handled on pools sized by the cores)");
   cmd->add_option("--workers", f->workers,
                   "Threads for routes that block on the store (default: 8 per I/O thread, at least 64); "
                   "collector submissions use one thread per I/O thread");
