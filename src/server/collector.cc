@@ -56,7 +56,8 @@ Collector::Collector(store::Store& store, const Clock& clock, const geo::GeoDb* 
       backend_version_(std::move(backend_version)),
       writer_(store, 256,
               GroupCommit::Observer{[&metrics](std::size_t rows) { metrics.RecordCommit(rows); },
-                                    [&metrics](std::chrono::nanoseconds took) { metrics.RecordFlush(took); }}) {
+                                    [&metrics](std::chrono::nanoseconds took) { metrics.RecordFlush(took); },
+                                    [&metrics](std::chrono::nanoseconds took) { metrics.RecordCheckpoint(took); }}) {
   ctx_.fingerprints = &analysis::FingerprintDb::Builtin();
 }
 

@@ -4,12 +4,15 @@
 #include <utility>
 #include <vector>
 
+#include <spdlog/spdlog.h>
+
 namespace vigil::server {
 
 GroupCommit::GroupCommit(store::Store& store, std::size_t max_batch, Observer observer)
     : store_(store),
       max_batch_(max_batch == 0 ? 1 : max_batch),
       observer_(std::move(observer)),
+      checkpointer_([this] { RunCheckpointer(); }),
       syncer_([this] { RunSyncer(); }),
       writer_([this] { Run(); }) {}
 
@@ -26,6 +29,31 @@ GroupCommit::~GroupCommit() {
   }
   sync_cv_.notify_all();
   syncer_.join();
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    syncer_done_ = true;
+  }
+  checkpoint_cv_.notify_all();
+  checkpointer_.join();
+}
+
+void GroupCommit::RunCheckpointer() {
+  uint64_t seen = 0;
+  while (true) {
+    {
+      std::unique_lock lock(checkpoint_mu_);
+      checkpoint_cv_.wait(lock, [&] { return syncer_done_ || flushes_ != seen; });
+      if (flushes_ == seen) return;  // stopping, and nothing flushed since the last look
+      seen = flushes_;
+    }
+    const auto start = std::chrono::steady_clock::now();
+    auto done = store_.CheckpointIfDue();
+    if (!done) {
+      spdlog::warn("store: checkpoint failed ({}); the next commits will do it", done.error().ToString());
+    } else if (*done && observer_.checkpointed) {
+      observer_.checkpointed(std::chrono::steady_clock::now() - start);
+    }
+  }
 }
 
 void GroupCommit::RunSyncer() {
@@ -49,6 +77,11 @@ void GroupCommit::RunSyncer() {
       }
     }
     flushing.clear();
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      ++flushes_;
+    }
+    checkpoint_cv_.notify_one();
   }
 }
 

@@ -64,9 +64,19 @@ class RecordingStore : public test_support::ForwardingStore {
     return inner_.SyncCommitted();
   }
 
+  Result<bool> CheckpointIfDue() override {
+    auto r = inner_.CheckpointIfDue();
+    std::lock_guard lock(mu);
+    ++checkpoint_calls;
+    if (r && *r) checkpoints_after_flush.push_back(flushes);
+    return r;
+  }
+
   std::mutex mu;
   int events = 0;
   int flushes = 0;
+  int checkpoint_calls = 0;
+  std::vector<int> checkpoints_after_flush;  // the flushes done when each checkpoint ran
   int last_flush_done = -1;
   std::map<std::string, int> committed_at;
   std::vector<size_t> batch_sizes;
@@ -218,6 +228,43 @@ TEST_F(GroupCommitTest, AFailedBatchStoresItsGoodRowsOneByOneWithTheirBytes) {
     ASSERT_TRUE(m && *m) << i;
     EXPECT_EQ(*(*m)->RawJson(), Raw(i));
   }
+  auto check = sqlite_->CheckConsistency();
+  ASSERT_TRUE(check);
+  EXPECT_EQ(*check, "");
+}
+
+// The WAL is checkpointed on the group commit's own thread, after flushes, and only when
+// enough was committed (the store decides): the writer's commits no longer do it.
+TEST_F(GroupCommitTest, CheckpointsRunOnTheirOwnThreadAfterFlushes) {
+  // Rows large enough that ~1000 WAL frames fill up quickly: 6 kB of digits that do not
+  // compress, in a string (each row with its own zstd frame).
+  auto big = [](int i) {
+    StoredMeasurement m = Row(i);
+    std::string digits;
+    for (int k = 0; digits.size() < 6000; ++k) digits += store::Sha512Hex(fmt::format("{}.{}", i, k));
+    const std::string raw = fmt::format(R"({{"n":{},"pad":"{}"}})", i, digits);
+    m.raw_size = raw.size();
+    m.raw_zstd = *store::ZstdCompress(raw, 1);
+    return m;
+  };
+  std::atomic<int> observed{0};
+  constexpr int kRows = 1500;
+  std::atomic<int> ok{0};
+  {
+    GroupCommit::Observer observer;
+    observer.checkpointed = [&observed](std::chrono::nanoseconds) { ++observed; };
+    GroupCommit writer(*recording_, 4, observer);
+    for (int i = 0; i < kRows; ++i) {
+      auto r = writer.Insert(store::PendingMeasurement{big(i), ""});
+      if (r && r->inserted) ++ok;
+    }
+  }
+  EXPECT_EQ(ok.load(), kRows);
+  std::lock_guard lock(recording_->mu);
+  EXPECT_GE(recording_->checkpoint_calls, 1);
+  ASSERT_FALSE(recording_->checkpoints_after_flush.empty()) << recording_->checkpoint_calls << " calls";
+  EXPECT_EQ(observed.load(), static_cast<int>(recording_->checkpoints_after_flush.size()));
+  for (int f : recording_->checkpoints_after_flush) EXPECT_GE(f, 1);
   auto check = sqlite_->CheckConsistency();
   ASSERT_TRUE(check);
   EXPECT_EQ(*check, "");

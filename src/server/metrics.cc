@@ -33,6 +33,12 @@ void Metrics::RecordFlush(std::chrono::nanoseconds took) {
   flush_.Add(seconds);
 }
 
+void Metrics::RecordCheckpoint(std::chrono::nanoseconds took) {
+  const double seconds = std::chrono::duration<double>(took).count();
+  std::lock_guard lock(mu_);
+  checkpoint_.Add(seconds);
+}
+
 void Metrics::RecordStored(bool inserted) {
   std::lock_guard lock(mu_);
   ++(inserted ? inserted_ : duplicates_);
@@ -80,15 +86,18 @@ std::string Metrics::Render(std::optional<int64_t> stored_measurements) const {
   out += "# HELP vigil_collector_committed_rows_total Submissions in those transactions (over commits: the mean batch).\n"
          "# TYPE vigil_collector_committed_rows_total counter\n";
   out += fmt::format("vigil_collector_committed_rows_total {}\n", committed_rows_);
-  out += "# HELP vigil_collector_flush_duration_seconds Time to make committed submissions durable (SQLite: one fsync of the WAL).\n"
-         "# TYPE vigil_collector_flush_duration_seconds histogram\n";
-  for (size_t i = 0; i < kBuckets.size(); ++i) {
-    out += fmt::format("vigil_collector_flush_duration_seconds_bucket{{le=\"{}\"}} {}\n", kBuckets[i],
-                       flush_.counts[i]);
-  }
-  out += fmt::format("vigil_collector_flush_duration_seconds_bucket{{le=\"+Inf\"}} {}\n", flush_.count);
-  out += fmt::format("vigil_collector_flush_duration_seconds_sum {}\n", flush_.sum);
-  out += fmt::format("vigil_collector_flush_duration_seconds_count {}\n", flush_.count);
+  auto histogram = [&out](std::string_view name, std::string_view help, const Histogram& h) {
+    out += fmt::format("# HELP {0} {1}\n# TYPE {0} histogram\n", name, help);
+    for (size_t i = 0; i < kBuckets.size(); ++i) {
+      out += fmt::format("{}_bucket{{le=\"{}\"}} {}\n", name, kBuckets[i], h.counts[i]);
+    }
+    out += fmt::format("{0}_bucket{{le=\"+Inf\"}} {1}\n{0}_sum {2}\n{0}_count {1}\n", name, h.count, h.sum);
+  };
+  histogram("vigil_collector_flush_duration_seconds",
+            "Time to make committed submissions durable (SQLite: one fsync of the WAL).", flush_);
+  histogram("vigil_collector_checkpoint_duration_seconds",
+            "Checkpoints run beside the collector's commits (SQLite: copying the WAL into the database file).",
+            checkpoint_);
   if (stored_measurements) {
     out += "# HELP vigil_store_measurements Measurements in the store (all nodes).\n"
            "# TYPE vigil_store_measurements gauge\n";

@@ -33,6 +33,7 @@ class Metrics {
   // committed rows durable.
   void RecordCommit(std::size_t rows);
   void RecordFlush(std::chrono::nanoseconds took);
+  void RecordCheckpoint(std::chrono::nanoseconds took);
 
   // The whole exposition; `stored_measurements` is the store's count when known.
   std::string Render(std::optional<int64_t> stored_measurements) const;
@@ -57,6 +58,7 @@ class Metrics {
   uint64_t commits_ = 0;
   uint64_t committed_rows_ = 0;
   Histogram flush_;
+  Histogram checkpoint_;
 };
 
 }  // namespace vigil::server

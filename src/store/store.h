@@ -301,6 +301,13 @@ class Store {
   // the database file is flushed by checkpoints). No-op where commits are durable already.
   // Errors: "io_error".
   virtual Result<void> SyncCommitted() { return {}; }
+  // Checkpoints off the committing thread (SQLite): once called, the store stops copying
+  // its WAL into the database file as part of the commits that fill it (it still does so
+  // when the WAL grows eight times larger than usual: a safety net), and this copies it
+  // instead when enough has been committed since the last time. For a caller that commits
+  // often and has another thread to spare (the collector's group commit). Returns whether
+  // it checkpointed. No-op (false) in stores without a WAL to checkpoint.
+  virtual Result<bool> CheckpointIfDue() { return false; }
 
   // A bulk load into an empty store: the store may stop maintaining the measurements'
   // secondary (query) indexes while it runs, and build them in one pass at EndBulkLoad,

@@ -977,6 +977,73 @@ TEST_P(StoreTest, ABulkLoadIntoAnEmptyStoreBuildsItsIndexesAtTheEnd) {
   EXPECT_EQ(QueryIndexes(GetParam(), target_), sqlite ? kAllQueryIndexes : "");
 }
 
+// The collector's group commit moves checkpoints off its commits: once CheckpointIfDue has
+// been called, SQLite's commits leave the WAL to it (below the safety net), and it copies
+// the WAL into the database file when enough has been committed, also while another
+// thread commits. Nothing is lost or stored twice.
+TEST_P(StoreTest, CheckpointsRunBesideTheCommits) {
+  const bool sqlite = GetParam() == "sqlite";
+  auto first = store_->CheckpointIfDue();
+  ASSERT_TRUE(first) << first.error().ToString();
+  EXPECT_FALSE(*first);  // nothing committed yet (and PostgreSQL has nothing to do)
+  const std::string wal = target_ + "-wal";
+  constexpr uint64_t kFrameBytes = 4096 + 24;
+  auto file_size = [](const std::string& path) {
+    std::error_code ec;
+    auto n = fs::file_size(path, ec);
+    return ec ? uint64_t{0} : static_cast<uint64_t>(n);
+  };
+  // Small transactions until the WAL holds more than the usual checkpoint's 1000 frames:
+  // the commits did not checkpoint it themselves.
+  int n = 0;
+  for (; n < (sqlite ? 6000 : 200) && (!sqlite || file_size(wal) <= 1100 * kFrameBytes); n += 2) {
+    std::vector<StoredMeasurement> two{Row(n), Row(n + 1)};
+    ASSERT_TRUE(store_->InsertBatchUnflushed(two));
+    ASSERT_TRUE(store_->SyncCommitted());
+  }
+  if (sqlite) {
+    ASSERT_GT(file_size(wal), 1100 * kFrameBytes) << "after " << n << " rows";
+    const uint64_t before = file_size(target_);
+    auto ran = store_->CheckpointIfDue();
+    ASSERT_TRUE(ran) << ran.error().ToString();
+    EXPECT_TRUE(*ran);
+    EXPECT_GT(file_size(target_), before) << "the checkpoint copied pages into the database file";
+    auto again = store_->CheckpointIfDue();
+    ASSERT_TRUE(again);
+    EXPECT_FALSE(*again) << "nothing new committed since";
+  }
+  // A checkpointing thread beside a committing one.
+  std::atomic<bool> stop{false};
+  std::atomic<int> checkpoints{0};
+  std::thread checkpointer([&] {
+    for (int i = 0; i < 100000 && !stop; ++i) {
+      auto r = store_->CheckpointIfDue();
+      ASSERT_TRUE(r) << r.error().ToString();
+      if (*r) ++checkpoints;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+  });
+  const int total = n + 1200;
+  for (; n < total; n += 2) {
+    std::vector<StoredMeasurement> two{Row(n), Row(n + 1)};
+    ASSERT_TRUE(store_->InsertBatchUnflushed(two));
+    ASSERT_TRUE(store_->SyncCommitted());
+  }
+  stop = true;
+  checkpointer.join();
+  if (sqlite) {
+    EXPECT_GT(checkpoints.load(), 0);
+  }
+  EXPECT_EQ(CountAll(*store_), n);
+  auto c = store_->CheckConsistency();
+  ASSERT_TRUE(c) << c.error().ToString();
+  EXPECT_EQ(*c, "");
+  store_.reset();  // everything is there after a reopen
+  store_ = OpenNew();
+  ASSERT_TRUE(store_);
+  EXPECT_EQ(CountAll(*store_), n);
+}
+
 TEST_P(StoreTest, ABulkLoadStoppedBeforeItsEndIsRepairedWhenTheStoreOpens) {
   auto begun = store_->BeginBulkLoad();
   ASSERT_TRUE(begun) << begun.error().ToString();

@@ -26,6 +26,7 @@ class ForwardingStore : public store::Store {
     return inner_.InsertBatchUnflushed(batch, blocks);
   }
   Result<void> SyncCommitted() override { return inner_.SyncCommitted(); }
+  Result<bool> CheckpointIfDue() override { return inner_.CheckpointIfDue(); }
   Result<std::optional<StoredMeasurement>> GetMeasurement(std::string_view uid) override {
     return inner_.GetMeasurement(uid);
   }

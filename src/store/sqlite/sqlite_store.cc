@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include <atomic>
 #include <condition_variable>
 #include <filesystem>
 #include <map>
@@ -383,6 +384,26 @@ struct SqliteStore::Impl {
   std::mutex sync_mu;
   ino_t synced_wal_inode = 0;  // the WAL file whose directory entry is known durable
 
+  // Checkpoints. The writer's WAL hook (OnCommit) replaces SQLite's automatic checkpoint
+  // (the same PASSIVE checkpoint every kCheckpointFrames frames) until CheckpointIfDue is
+  // first called: from then on the commits leave it to that caller's thread (on its own
+  // connection), and checkpoint themselves only past kCheckpointFrames * 8.
+  static constexpr int kCheckpointFrames = 1000;  // SQLite's default: ~4 MB of WAL
+  std::atomic<int> wal_frames{0};                 // frames in the WAL after the last commit
+  std::atomic<bool> background_checkpoints{false};
+  std::mutex checkpoint_mu;
+  std::unique_ptr<Connection> checkpointer;  // under checkpoint_mu
+  int checkpointed_frames = 0;               // wal_frames when it last ran, under checkpoint_mu
+
+  static int OnCommit(void* arg, sqlite3* db, const char* schema, int frames) {
+    auto* self = static_cast<Impl*>(arg);
+    self->wal_frames.store(frames, std::memory_order_relaxed);
+    const int limit = self->background_checkpoints.load(std::memory_order_relaxed) ? kCheckpointFrames * 8
+                                                                                   : kCheckpointFrames;
+    if (frames >= limit) sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    return SQLITE_OK;
+  }
+
   Result<std::unique_ptr<Connection>> NewConnection() {
     sqlite3* db = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &db,
@@ -421,6 +442,7 @@ struct SqliteStore::Impl {
       auto opened = NewConnection();
       if (!opened) return tl::unexpected(opened.error());
       writer = std::move(*opened);
+      sqlite3_wal_hook(writer->db(), &Impl::OnCommit, this);
     }
     Connection& c = *writer;
     const bool relax = unflushed && options.durability == Durability::kFull;
@@ -764,6 +786,28 @@ Result<void> SqliteStore::SyncCommitted() {
     impl_->synced_wal_inode = st.st_ino;
   }
   return {};
+}
+
+Result<bool> SqliteStore::CheckpointIfDue() {
+  impl_->background_checkpoints.store(true, std::memory_order_relaxed);
+  std::lock_guard lock(impl_->checkpoint_mu);
+  const int frames = impl_->wal_frames.load(std::memory_order_relaxed);
+  // The WAL restarts from its first frame once a checkpoint has copied all of it.
+  const int since = frames >= impl_->checkpointed_frames ? frames - impl_->checkpointed_frames : frames;
+  if (since < Impl::kCheckpointFrames) return false;
+  if (!impl_->checkpointer) {
+    auto opened = impl_->NewConnection();
+    if (!opened) return tl::unexpected(opened.error());
+    impl_->checkpointer = std::move(*opened);
+  }
+  // PASSIVE: copies what no reader still needs, without waiting for anyone; the writer
+  // goes on committing meanwhile. Busy: the commits' safety net is checkpointing.
+  sqlite3* db = impl_->checkpointer->db();
+  const int rc = sqlite3_wal_checkpoint_v2(db, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_BUSY) return false;
+  if (rc != SQLITE_OK) return tl::unexpected(DbError(db, "checkpoint"));
+  impl_->checkpointed_frames = frames;
+  return true;
 }
 
 Result<std::optional<std::string>> SqliteStore::FindKey(std::string_view idempotency_key) {

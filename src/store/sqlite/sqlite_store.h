@@ -44,6 +44,7 @@ class SqliteStore : public Store {
   Result<std::vector<InsertOutcome>> InsertBatchUnflushed(std::span<const StoredMeasurement> batch,
                                                           std::span<const RawBlock> blocks = {}) override;
   Result<void> SyncCommitted() override;
+  Result<bool> CheckpointIfDue() override;
   // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
   Result<void> Sync() override;
   Result<bool> BeginBulkLoad() override;
