@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "store/connection_pool.h"
+#include "store/sqlite/page_cache.h"
 #include "store/sql_query.h"
 
 namespace vigil::store {
@@ -637,6 +638,7 @@ SqliteStore::SqliteStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, SqliteOptions options) {
+  sqlite_page_cache::Install();  // before SQLite initializes (page_cache.h)
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;
