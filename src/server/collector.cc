@@ -98,6 +98,11 @@ std::string Collector::MakeReportId(std::string_view test_name, std::string_view
 std::optional<ReportInfo> Collector::VerifyReportId(std::string_view id) const {
   // 20240124T141213Z _ testname _ CC _ ASN _ n1 _ 16 chars
   if (id.size() < 16 + 1 + 1 + 1 + 2 + 1 + 1 + 1 + 2 + 1 + 16 || id.size() > 200) return std::nullopt;
+  const std::string key(id);
+  {
+    std::lock_guard lock(verified_mu_);
+    if (auto it = verified_.find(key); it != verified_.end()) return it->second;
+  }
   std::vector<std::string_view> parts;
   std::string_view rest = id;
   while (true) {
@@ -115,6 +120,10 @@ std::optional<ReportInfo> Collector::VerifyReportId(std::string_view id) const {
   info.test_name = std::string(parts[1]);
   info.probe_cc = std::string(parts[2]);
   info.probe_asn = store::ParseAsn(parts[3]).value_or(0);
+  constexpr size_t kMaxVerified = 4096;
+  std::lock_guard lock(verified_mu_);
+  if (verified_.size() >= kMaxVerified) verified_.clear();
+  verified_.emplace(key, info);
   return info;
 }
 

@@ -31,6 +31,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <variant>
 #include <vector>
 
@@ -90,6 +91,10 @@ class Collector {
   const geo::GeoDb* geo_;
   std::shared_ptr<const measure::CategoryIndex> categories_;
   std::string report_key_;
+  // Report ids whose MAC checked out, so a probe's many submissions to one report verify it
+  // once (bounded: emptied when full).
+  mutable std::mutex verified_mu_;
+  mutable std::unordered_map<std::string, ReportInfo> verified_;
   Metrics& metrics_;
   std::string backend_version_;
   analysis::AnalysisContext ctx_;

@@ -56,9 +56,20 @@ Result<WallTime> StartTime(std::string_view raw, bool padded) {
 }  // namespace
 
 std::string Sha512Hex(std::string_view data) {
+  // The algorithm is fetched once and each thread reuses its context: EVP_Digest with
+  // EVP_sha512() looks the implementation up in OpenSSL's provider tables on every call.
+  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA512", nullptr);
+  const EVP_MD* md_type = fetched != nullptr ? fetched : EVP_sha512();
+  struct CtxDeleter {
+    void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
+  };
+  thread_local std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  EVP_Digest(data.data(), data.size(), md, &len, EVP_sha512(), nullptr);
+  if (!ctx || EVP_DigestInit_ex2(ctx.get(), md_type, nullptr) != 1 ||
+      EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
+    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha512(), nullptr);  // as before
+  }
   return Hex(md, len);
 }
 

@@ -1235,5 +1235,22 @@ TEST(StoreHelpers, UidHasOonisShape) {
             "20231128171900.123456_IT_webconnectivity_aaaaaaaaaaaaaaaa");
 }
 
+// FIPS 180-2's test vectors: the idempotency keys and uids of stored measurements depend
+// on these digests staying exactly SHA-512, from any thread.
+TEST(StoreHelpers, Sha512HexIsSha512) {
+  const std::string abc =
+      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f";
+  const std::string empty =
+      "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+      "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e";
+  EXPECT_EQ(Sha512Hex("abc"), abc);
+  EXPECT_EQ(Sha512Hex(""), empty);
+  EXPECT_EQ(Sha512Hex("abc"), abc) << "a reused context starts afresh";
+  std::string other;
+  std::thread([&] { other = Sha512Hex("abc"); }).join();
+  EXPECT_EQ(other, abc);
+}
+
 }  // namespace
 }  // namespace vigil::store
