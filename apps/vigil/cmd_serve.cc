@@ -2,8 +2,8 @@
 // dashboard over the SQLite (--data) or PostgreSQL (--db) store. HTTP I/O runs on an
 // io_context served by --threads threads (default one: HttpServer runs every connection on
 // one strand, so a second thread only adds hand-offs); store work and collector
-// submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop accepting, drain in-flight
-// requests, then close the store.
+// submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop
+// accepting, drain in-flight requests, then close the store.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -239,8 +239,8 @@ void AddServeCommand(CLI::App& root) {
                   "HTTP I/O threads (default 1: every connection runs on one strand, so more only add "
                   "hand-offs between threads; requests are handled on pools sized by the cores)");
   cmd->add_option("--workers", f->workers,
-                  "Threads for routes that block on the store (default: 8 per I/O thread, at least 64); "
-                  "collector submissions use one thread per I/O thread");
+                  "Threads for routes that block on the store (default: 8 per core, at least 64); "
+                  "collector submissions use one thread per core");
   cmd->add_option("--report-key", f->report_key_file,
                   "File with the report-id key (default DATA/report.key; nodes sharing a database share it)");
   cmd->add_option("--public-url", f->public_url, "Base URL in next_url/measurement_url (default: from Host)");
