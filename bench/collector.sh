@@ -71,7 +71,7 @@ written() { awk '$1 == "wchar:" {print $2}' "/proc/$SERVER_PID/io"; }  # bytes i
 # what `times` printed in that shell (a command substitution's own fork has no children).
 children_cpu() { tail -1 "$1" | awk '{split($1, u, /[ms]/); split($2, s, /[ms]/); print u[1] * 60 + u[2] + s[1] * 60 + s[2]}'; }
 run() {  # name script url: wrk's RESULT line, plus the server's CPU ticks, bytes written and wrk's CPU
-  local before after wbefore wafter cbefore
+  local before after wbefore wafter
   before=$(cpu_ticks); wbefore=$(written)
   times > "$WORK/times0.txt"
   wrk -t2 -c"$CONNS" -d"${SECONDS_RUN}s" --timeout 10s -s "$2" "$3" > "$WORK/$1.txt" 2>&1

@@ -2,10 +2,10 @@
 
 namespace vigil::server {
 
-std::optional<CredentialCache::Credentials> CredentialCache::Find(std::string_view token_hash) {
+std::optional<CredentialCache::Credentials> CredentialCache::Find(const std::string& token_hash) {
   const auto now = clock_.MonoNow();
   std::lock_guard lock(mu_);
-  auto it = entries_.find(std::string(token_hash));
+  auto it = entries_.find(token_hash);
   if (it == entries_.end()) return std::nullopt;
   if (now - it->second.stored >= ttl_) {
     entries_.erase(it);

@@ -15,7 +15,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -33,7 +32,7 @@ class CredentialCache {
       : clock_(clock), ttl_(ttl), max_entries_(max_entries) {}
 
   // What Put() stored for this token hash less than ttl ago.
-  std::optional<Credentials> Find(std::string_view token_hash);
+  std::optional<Credentials> Find(const std::string& token_hash);
   void Put(const std::string& token_hash, const Credentials& credentials);
 
  private:

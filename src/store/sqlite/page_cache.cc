@@ -11,7 +11,6 @@ namespace vigil::store::sqlite_page_cache {
 namespace {
 
 sqlite3_pcache_methods2 g_inner{};  // pcache1's methods
-std::atomic<bool> g_installed{false};
 std::atomic<uint64_t> g_skipped{0};
 std::atomic<uint64_t> g_passed{0};
 
@@ -117,14 +116,10 @@ bool Install() {
     wrapped.xTruncate = &Truncate;
     wrapped.xDestroy = &Destroy;
     wrapped.xShrink = &Shrink;
-    if (sqlite3_config(SQLITE_CONFIG_PCACHE2, &wrapped) != SQLITE_OK) return false;
-    g_installed = true;
-    return true;
+    return sqlite3_config(SQLITE_CONFIG_PCACHE2, &wrapped) == SQLITE_OK;
   }();
   return installed;
 }
-
-bool Installed() { return g_installed.load(); }
 
 Counts GetCounts() { return Counts{g_skipped.load(), g_passed.load()}; }
 

@@ -24,8 +24,7 @@
 
 namespace vigil::store::sqlite_page_cache {
 
-bool Install();
-bool Installed();
+bool Install();  // the same answer on every call
 
 // For tests: truncations the wrapper answered itself, and those it passed on.
 struct Counts {
