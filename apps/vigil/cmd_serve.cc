@@ -1,7 +1,7 @@
 // `vigil serve`: the observatory server — OONI collector, query API, metrics and the
 // dashboard over the SQLite (--data) or PostgreSQL (--db) store. HTTP I/O runs on an
-// io_context served by --threads threads (default one: HttpServer runs every connection on
-// one strand, so a second thread only adds hand-offs); store work and collector
+// io_context served by --threads threads (default one, which serializes every connection
+// without a strand; with more, HttpServer runs on one strand, so they only add hand-offs); store work and collector
 // submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop
 // accepting, drain in-flight requests, then close the store.
 #include <sys/stat.h>
@@ -177,14 +177,17 @@ int RunServe(const ServeFlags& f) {
   monitor.Start();
 
   asio::io_context io(threads);
-  auto strand = asio::make_strand(io);
+  // HttpServer's state is touched from its executor only: with one thread the io_context
+  // itself serializes it; a strand would only add its own queue and locking.
+  const asio::any_io_executor http_executor =
+      threads == 1 ? asio::any_io_executor(io.get_executor()) : asio::any_io_executor(asio::make_strand(io));
   net::HttpServerOptions http_options;
   http_options.max_body_bytes = f.max_body_mb << 20;
   http_options.max_in_flight = 256;
   http_options.max_connections = 1024;
   server::Server* s = server->get();
   auto http = net::HttpServer::Create(
-      strand, f.listen, [s](const net::HttpServerRequest& r) { return s->Handle(r); }, http_options);
+      http_executor, f.listen, [s](const net::HttpServerRequest& r) { return s->Handle(r); }, http_options);
   if (!http) {
     std::fprintf(stderr, "vigil serve: %s\n", http.error().ToString().c_str());
     return 1;
@@ -202,7 +205,7 @@ int RunServe(const ServeFlags& f) {
   signals.async_wait([&](const boost::system::error_code& ec, int signo) {
     if (ec) return;
     spdlog::info("vigil serve: signal {}: draining in-flight requests", signo);
-    asio::co_spawn(strand, (*http)->Stop(), [&io](std::exception_ptr) { io.stop(); });
+    asio::co_spawn(http_executor, (*http)->Stop(), [&io](std::exception_ptr) { io.stop(); });
   });
   std::vector<std::thread> pool;
   for (int i = 1; i < threads; ++i) pool.emplace_back([&io] { io.run(); });
