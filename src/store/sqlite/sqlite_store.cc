@@ -21,6 +21,7 @@
 #include "core/log.h"
 #include "store/connection_pool.h"
 #include "store/sqlite/page_cache.h"
+#include "store/sqlite/wal_writes.h"
 #include "store/sql_query.h"
 
 namespace vigil::store {
@@ -401,14 +402,19 @@ struct SqliteStore::Impl {
     self->wal_frames.store(frames, std::memory_order_relaxed);
     const int limit = self->background_checkpoints.load(std::memory_order_relaxed) ? kCheckpointFrames * 8
                                                                                    : kCheckpointFrames;
-    if (frames >= limit) sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    if (frames >= limit) {
+      // A checkpoint flushes the WAL before it overwrites database pages: that flush must
+      // reach the disk (wal_writes.h), whatever the commit that triggered it deferred.
+      (void)sqlite_wal_writes::SetWalMode(db, sqlite_wal_writes::Mode::kPassThrough);
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+    }
     return SQLITE_OK;
   }
 
   Result<std::unique_ptr<Connection>> NewConnection() {
     sqlite3* db = nullptr;
-    int rc = sqlite3_open_v2(path.c_str(), &db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                             sqlite_wal_writes::Install());
     if (rc != SQLITE_OK) {
       Error e{"io_error", fmt::format("cannot open {}: {}", path, db ? sqlite3_errmsg(db) : "out of memory")};
       sqlite3_close_v2(db);
@@ -442,22 +448,30 @@ struct SqliteStore::Impl {
     if (!writer) {
       auto opened = NewConnection();
       if (!opened) return tl::unexpected(opened.error());
+      // synchronous=FULL whatever the durability: SQLite then syncs the WAL at the end of
+      // each commit, which is where the WAL's collected frames are written (wal_writes.h);
+      // whether that sync reaches the disk is the WAL mode's choice below.
+      if (auto r = (*opened)->Exec("PRAGMA synchronous=FULL"); !r) return tl::unexpected(r.error());
       writer = std::move(*opened);
       sqlite3_wal_hook(writer->db(), &Impl::OnCommit, this);
     }
     Connection& c = *writer;
-    const bool relax = unflushed && options.durability == Durability::kFull;
-    if (relax) {
-      if (auto r = c.Exec("PRAGMA synchronous=NORMAL"); !r) return tl::unexpected(r.error());
-    }
-    struct Restore {  // whatever happens, the pooled connection is FULL again
-      Connection& c;
-      bool on;
-      ~Restore() {
-        if (on) (void)c.Exec("PRAGMA synchronous=FULL");
-      }
-    } restore{c, relax};
     if (auto r = c.Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
+    // The transaction's frames go to the WAL in one write at its commit. The commit's own
+    // fsync is skipped when the caller flushes the WAL itself (SyncCommitted) and under
+    // Durability::kNormal (synchronous=NORMAL's behaviour: the WAL is flushed before each
+    // checkpoint, which OnCommit makes sure of).
+    const bool defer_sync = unflushed || options.durability == Durability::kNormal;
+    struct PassThrough {  // whatever happens, the WAL is back to plain writes afterwards
+      sqlite3* db;
+      ~PassThrough() { (void)sqlite_wal_writes::SetWalMode(db, sqlite_wal_writes::Mode::kPassThrough); }
+    } pass_through{c.db()};
+    if (int rc = sqlite_wal_writes::SetWalMode(c.db(), defer_sync ? sqlite_wal_writes::Mode::kDeferSync
+                                                                   : sqlite_wal_writes::Mode::kCoalesce);
+        rc != SQLITE_OK) {
+      (void)c.Exec("ROLLBACK");
+      return Fail("io_error", fmt::format("cannot write the WAL: {}", sqlite3_errstr(rc)));
+    }
     Result<T> result = fn(c);
     if (!result) {
       (void)c.Exec("ROLLBACK");
