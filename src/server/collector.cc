@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "analysis/fingerprints.h"
+#include "core/json_span.h"
 #include "core/json_writer.h"
 #include "core/time_format.h"
 #include "server/credentials.h"
@@ -12,8 +13,6 @@
 
 namespace vigil::server {
 namespace {
-
-namespace od = simdjson::ondemand;
 
 constexpr std::string_view kAlnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
@@ -197,15 +196,13 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
 
   // Validate the whole body strictly first (trailing bytes, nesting), then take the
   // measurement's exact bytes: the "content" value as it appears in the body.
-  // Parsers are kept per thread (a new one allocates its buffers on every request), but
+  // The parser is kept per thread (a new one allocates its buffers on every request), but
   // not the buffers of an unusually large submission.
   constexpr size_t kKeepCapacity = size_t{4} << 20;
   thread_local simdjson::dom::parser dom;
-  thread_local od::parser parser;
   struct Shrink {
     ~Shrink() {
       if (dom.capacity() > kKeepCapacity) dom = simdjson::dom::parser();
-      if (parser.capacity() > kKeepCapacity) parser = od::parser();
     }
   } shrink_on_return;
   simdjson::dom::element measurement;  // in `dom`'s document, analysed below
@@ -222,19 +219,13 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
       return Reject(400, "malformed_submission", "content: must be a JSON object (the measurement)");
     }
   }
-  simdjson::padded_string padded(body);
-  od::document doc;
-  od::object content_obj;
-  std::string_view raw;
-  if (parser.iterate(padded).get(doc) != simdjson::SUCCESS ||
-      doc["content"].get_object().get(content_obj) != simdjson::SUCCESS ||
-      content_obj.raw_json().get(raw) != simdjson::SUCCESS) {
+  // The measurement's bytes, found by a scan of the checked body (a name spelled with
+  // escapes, "con\u0074ent", is not found: as with simdjson's on-demand lookup before).
+  auto content_span = json::MemberSpan(body, "content");
+  if (!content_span) {
     return Reject(400, "malformed_submission", "content: must be a JSON object (the measurement)");
   }
-  // raw_json() of an object can include the whitespace after it; keep just the object.
-  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-    raw.remove_suffix(1);
-  }
+  const std::string_view raw = *content_span;
 
   auto analyzer = TakeAnalyzer();
   // The measurement as parsed above (no second parse of its bytes).
@@ -268,7 +259,7 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
   options.received_at = clock_.WallNow();
   if (categories_ && record->input) options.category_code = categories_->Lookup(*record->input, record->probe_cc);
   options.compress = false;  // the group commit compresses its batch together
-  auto row = store::PrepareMeasurement(*record, raw, options, /*padded=*/true);
+  auto row = store::PrepareMeasurement(*record, raw, options);  // raw is not padded: inside the body
   if (!row) return Reject(400, "malformed_measurement", "content: " + row.error().ToString());
   auto valid = store::ValidateMeasurement(*row);
   if (!valid) return Reject(400, "malformed_measurement", "content: " + valid.error().ToString());
