@@ -144,8 +144,14 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
         stream.expires_after(options_.write_timeout);
         auto [wec, wn] = co_await http::async_write(stream, cont, kNoThrow);
         read_ec = wec;
+      } else if (buffer.size() > 0) {
+        // A small body usually arrives with the header: parse what is buffered before
+        // waiting for more (a collector submission then needs no second asynchronous read).
+        beast::error_code put_ec;
+        buffer.consume(parser.put(buffer.data(), put_ec));
+        if (put_ec && put_ec != http::error::need_more) read_ec = put_ec;
       }
-      if (!read_ec) {
+      if (!read_ec && !parser.is_done()) {
         stream.expires_after(options_.read_timeout);
         auto [ec2, n2] = co_await http::async_read(stream, buffer, parser, kNoThrow);
         read_ec = ec2;

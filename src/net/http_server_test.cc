@@ -107,6 +107,37 @@ TEST(HttpServer, RejectsOversizedBodyWith413) {
   EXPECT_EQ(out.rfind("HTTP/1.1 413", 0), 0u) << out;
 }
 
+// Bodies that arrive with their header, in pieces, or followed by the next request on the
+// same connection (pipelined): each request gets exactly its own body.
+TEST(HttpServer, ReadsBodiesWhateverTheyArriveWith) {
+  Fixture f;
+  auto pipelined = RunTask(f.io, Exchange(f.server->local_endpoint(),
+                                          "POST /a HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\n\r\none"
+                                          "POST /b HTTP/1.1\r\nHost: a\r\nContent-Length: 3\r\nConnection: close\r\n\r\ntwo"));
+  EXPECT_NE(pipelined.find("POST /a one"), std::string::npos) << pipelined;
+  EXPECT_NE(pipelined.find("POST /b two"), std::string::npos) << pipelined;
+
+  auto ep = f.server->local_endpoint();
+  auto pieces = RunTask(f.io, [ep]() -> asio::awaitable<std::string> {
+    tcp::socket socket(co_await asio::this_coro::executor);
+    auto [cec] = co_await socket.async_connect(ep, kNoThrow);
+    if (cec) co_return "connect failed: " + cec.message();
+    const std::string head = "POST /p HTTP/1.1\r\nHost: a\r\nContent-Length: 10\r\nConnection: close\r\n\r\n01234";
+    co_await asio::async_write(socket, asio::buffer(head), kNoThrow);
+    co_await Sleep(100ms);
+    co_await asio::async_write(socket, asio::buffer(std::string("56789")), kNoThrow);
+    std::string out;
+    char buf[4096];
+    for (int i = 0; i < 100; ++i) {
+      auto [ec, n] = co_await socket.async_read_some(asio::buffer(buf), kNoThrow);
+      out.append(buf, n);
+      if (ec) break;
+    }
+    co_return out;
+  }());
+  EXPECT_NE(pieces.find("POST /p 0123456789"), std::string::npos) << pieces;
+}
+
 TEST(HttpServer, RejectsOversizedHeaderWith431) {
   HttpServerOptions o;
   o.max_header_bytes = 256;
