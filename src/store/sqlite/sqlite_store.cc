@@ -457,7 +457,7 @@ struct SqliteStore::Impl {
     }
     Connection& c = *writer;
     if (auto r = c.Exec("BEGIN IMMEDIATE"); !r) return tl::unexpected(r.error());
-    // The transaction's frames go to the WAL in one write at its commit. The commit's own
+    // The transaction's frames go to the WAL together at its commit. The commit's own
     // fsync is skipped when the caller flushes the WAL itself (SyncCommitted) and under
     // Durability::kNormal (synchronous=NORMAL's behaviour: the WAL is flushed before each
     // checkpoint, which OnCommit makes sure of).
@@ -466,12 +466,8 @@ struct SqliteStore::Impl {
       sqlite3* db;
       ~PassThrough() { (void)sqlite_wal_writes::SetWalMode(db, sqlite_wal_writes::Mode::kPassThrough); }
     } pass_through{c.db()};
-    if (int rc = sqlite_wal_writes::SetWalMode(c.db(), defer_sync ? sqlite_wal_writes::Mode::kDeferSync
-                                                                   : sqlite_wal_writes::Mode::kCoalesce);
-        rc != SQLITE_OK) {
-      (void)c.Exec("ROLLBACK");
-      return Fail("io_error", fmt::format("cannot write the WAL: {}", sqlite3_errstr(rc)));
-    }
+    (void)sqlite_wal_writes::SetWalMode(  // entering a collecting mode writes nothing, so cannot fail
+        c.db(), defer_sync ? sqlite_wal_writes::Mode::kDeferSync : sqlite_wal_writes::Mode::kCoalesce);
     Result<T> result = fn(c);
     if (!result) {
       (void)c.Exec("ROLLBACK");
