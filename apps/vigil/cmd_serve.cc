@@ -1,8 +1,8 @@
 // `vigil serve`: the observatory server — OONI collector, query API, metrics and the
 // dashboard over the SQLite (--data) or PostgreSQL (--db) store. HTTP I/O runs on an
 // io_context served by --threads threads (default one, which serializes every connection
-// without a strand; with more, HttpServer runs on one strand, so they only add hand-offs); store work and collector
-// submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop
+// without a strand; with more, HttpServer runs on one strand, so they only add hand-offs);
+// store work and collector submissions run on the Server's own pools, sized by the cores. SIGTERM/SIGINT: stop
 // accepting, drain in-flight requests, then close the store.
 #include <sys/stat.h>
 #include <unistd.h>
@@ -239,8 +239,8 @@ void AddServeCommand(CLI::App& root) {
   cmd->add_option("--burst", f->burst, "Open collector: burst per address")->capture_default_str();
   cmd->add_option("--web", f->web_dir, "Folder of the dashboard to serve at / (default: web/dist when built)");
   cmd->add_option("--threads", f->threads,
-                  "HTTP I/O threads (default 1: every connection runs on one strand, so more only add "
-                  "hand-offs between threads; requests are handled on pools sized by the cores)");
+                  "HTTP I/O threads (default 1; with more, every connection runs on one strand, so they "
+                  "only add hand-offs between threads; requests are handled on pools sized by the cores)");
   cmd->add_option("--workers", f->workers,
                   "Threads for routes that block on the store (default: 8 per core, at least 64); "
                   "collector submissions use one thread per core");
