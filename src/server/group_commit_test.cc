@@ -26,8 +26,8 @@ std::string Raw(int i) { return fmt::format(R"({{"n":{}}})", i); }
 StoredMeasurement Row(int i) {
   StoredMeasurement m;
   const std::string raw = Raw(i);
-  const std::string digest = store::Sha512Hex(raw);
-  m.idempotency_key = "sha512:" + digest;
+  m.idempotency_key = store::ContentKey(raw);
+  const std::string digest = m.idempotency_key.substr(store::kContentKeyPrefix.size());
   m.measurement_start_time = store::Seconds(std::chrono::seconds(1700000000 + i));
   m.probe_cc = "CM";
   m.probe_asn = 30722;
@@ -241,7 +241,7 @@ TEST_F(GroupCommitTest, CheckpointsRunOnTheirOwnThreadAfterFlushes) {
   auto big = [](int i) {
     StoredMeasurement m = Row(i);
     std::string digits;
-    for (int k = 0; digits.size() < 6000; ++k) digits += store::Sha512Hex(fmt::format("{}.{}", i, k));
+    for (int k = 0; digits.size() < 6000; ++k) digits += store::Sha256Hex(fmt::format("{}.{}", i, k));
     const std::string raw = fmt::format(R"({{"n":{},"pad":"{}"}})", i, digits);
     m.raw_size = raw.size();
     m.raw_zstd = *store::ZstdCompress(raw, 1);

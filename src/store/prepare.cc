@@ -55,11 +55,12 @@ Result<WallTime> StartTime(std::string_view raw, bool padded) {
 
 }  // namespace
 
-std::string Sha512Hex(std::string_view data) {
+std::string Sha256Hex(std::string_view data) {
   // The algorithm is fetched once and each thread reuses its context: EVP_Digest with
-  // EVP_sha512() looks the implementation up in OpenSSL's provider tables on every call.
-  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA512", nullptr);
-  const EVP_MD* md_type = fetched != nullptr ? fetched : EVP_sha512();
+  // EVP_sha256() looks the implementation up in OpenSSL's provider tables on every call.
+  // SHA-256 rather than SHA-512: the CPUs' SHA extensions make it ~2.5x faster here.
+  static EVP_MD* const fetched = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  const EVP_MD* md_type = fetched != nullptr ? fetched : EVP_sha256();
   struct CtxDeleter {
     void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
   };
@@ -68,13 +69,15 @@ std::string Sha512Hex(std::string_view data) {
   unsigned int len = 0;
   if (!ctx || EVP_DigestInit_ex2(ctx.get(), md_type, nullptr) != 1 ||
       EVP_DigestUpdate(ctx.get(), data.data(), data.size()) != 1 || EVP_DigestFinal_ex(ctx.get(), md, &len) != 1) {
-    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha512(), nullptr);  // as before
+    EVP_Digest(data.data(), data.size(), md, &len, EVP_sha256(), nullptr);
   }
   return Hex(md, len);
 }
 
+std::string ContentKey(std::string_view raw) { return std::string(kContentKeyPrefix) + Sha256Hex(raw); }
+
 std::string MakeMeasurementUid(WallTime t, std::string_view probe_cc, std::string_view test_name,
-                               std::string_view sha512_hex) {
+                               std::string_view digest_hex) {
   using namespace std::chrono;
   auto secs = floor<seconds>(t);
   auto micros = duration_cast<microseconds>(t - secs).count();
@@ -84,7 +87,7 @@ std::string MakeMeasurementUid(WallTime t, std::string_view probe_cc, std::strin
   for (char c : test_name) {
     if (c != '_') name.push_back(c);
   }
-  return fmt::format("{}.{:06d}_{}_{}_{}", ts, micros, probe_cc, name, sha512_hex.substr(0, 16));
+  return fmt::format("{}.{:06d}_{}_{}_{}", ts, micros, probe_cc, name, digest_hex.substr(0, 16));
 }
 
 Result<std::string> ZstdCompress(std::string_view data, int level) {
@@ -170,6 +173,31 @@ Result<std::vector<RawBlock>> PackBlocks(std::span<StoredMeasurement* const> row
   return blocks;
 }
 
+Result<std::string_view> StoredBytesReader::Read(std::optional<int64_t> block, uint64_t offset, uint64_t size,
+                                                 std::string_view raw_zstd) {
+  if (!block) {
+    block_.reset();
+    auto raw = ZstdDecompress(raw_zstd, size);
+    if (!raw) return tl::unexpected(raw.error());
+    if (raw->size() != size) return Fail("parse_error", "a stored measurement is shorter than its recorded size");
+    text_ = std::move(*raw);
+    return std::string_view(text_);
+  }
+  if (block_ != block) {
+    block_.reset();
+    auto z = load_(*block);
+    if (!z) return tl::unexpected(z.error());
+    auto text = ZstdDecompress(*z);
+    if (!text) return tl::unexpected(text.error());
+    text_ = std::move(*text);
+    block_ = block;
+  }
+  if (offset > text_.size() || size > text_.size() - offset) {
+    return Fail("parse_error", fmt::format("block {} is shorter than the rows that point into it", *block));
+  }
+  return std::string_view(text_).substr(offset, size);
+}
+
 Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& record,
                                              std::string_view raw, const PrepareOptions& options,
                                              bool padded) {
@@ -202,10 +230,9 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
     m.measurement_uid = *record.measurement_uid;
     m.idempotency_key = *record.measurement_uid;
   } else {
-    const std::string digest = Sha512Hex(raw);  // only keyed by the bytes when there is no uid
-    m.measurement_uid = MakeMeasurementUid(options.received_at.value_or(*start), m.probe_cc,
-                                           m.test_name, digest);
-    m.idempotency_key = "sha512:" + digest;
+    m.idempotency_key = ContentKey(raw);  // only keyed by the bytes when there is no uid
+    m.measurement_uid = MakeMeasurementUid(options.received_at.value_or(*start), m.probe_cc, m.test_name,
+                                           std::string_view(m.idempotency_key).substr(kContentKeyPrefix.size()));
   }
   if (options.already_stored && options.already_stored(m.idempotency_key)) {
     m.already_stored = true;

@@ -58,12 +58,20 @@ Result<StoredMeasurement> PrepareMeasurement(const analysis::AnalysisRecord& rec
                                              std::string_view raw, const PrepareOptions& options,
                                              bool padded = false);
 
-// First 16 hex digits of SHA-512, as OONI's uid uses; and the whole digest in hex.
-std::string Sha512Hex(std::string_view data);
+// SHA-256 of `data` in lower-case hex.
+std::string Sha256Hex(std::string_view data);
 
-// OONI's uid shape from its parts; `t` keeps microseconds.
+// The idempotency key of a measurement that has no uid: "sha256:" and the digest of its
+// raw bytes (schema v5; stores of earlier versions keyed them "sha512:", and migration 5
+// re-keys those rows from their stored bytes).
+std::string ContentKey(std::string_view raw);
+inline constexpr std::string_view kContentKeyPrefix = "sha256:";
+inline constexpr std::string_view kLegacyContentKeyPrefix = "sha512:";
+
+// OONI's uid shape from its parts (the first 16 hex digits of the digest); `t` keeps
+// microseconds.
 std::string MakeMeasurementUid(WallTime t, std::string_view probe_cc, std::string_view test_name,
-                               std::string_view sha512_hex);
+                               std::string_view digest_hex);
 
 Result<std::string> ZstdCompress(std::string_view data, int level);
 // The first `size` bytes of what a zstd frame holds ("parse_error" when it is corrupt or
@@ -84,5 +92,25 @@ Result<std::vector<RawBlock>> PackBlocks(std::span<StoredMeasurement* const> row
                                          int level = 1);
 // `max_size` bounds the output (a corrupt frame must not allocate without limit).
 Result<std::string> ZstdDecompress(std::string_view data, size_t max_size = size_t{1} << 30);
+
+// Re-reads stored rows' raw bytes one after another (migration 5 re-keys them), each
+// block decompressed once while the rows that follow lie in it: rows read in their
+// blocks' order cost one decompression per block.
+class StoredBytesReader {
+ public:
+  // The compressed frame of block `id` ("db_error" when it is missing).
+  using LoadBlock = std::function<Result<std::string>(int64_t id)>;
+  explicit StoredBytesReader(LoadBlock load) : load_(std::move(load)) {}
+
+  // A row in a block (`block`, `offset`), or in its own frame (`raw_zstd`). The view
+  // lasts until the next call.
+  Result<std::string_view> Read(std::optional<int64_t> block, uint64_t offset, uint64_t size,
+                                std::string_view raw_zstd);
+
+ private:
+  LoadBlock load_;
+  std::optional<int64_t> block_;  // the block `text_` holds
+  std::string text_;
+};
 
 }  // namespace vigil::store

@@ -49,7 +49,7 @@ struct RawBlock {
 // One measurement as stored: its raw bytes exactly as received are either its own zstd
 // frame (raw_zstd) or a slice of a RawBlock; RawJson() gives them back.
 struct StoredMeasurement {
-  std::string idempotency_key;  // the given uid, or "sha512:<hex>" of the raw bytes
+  std::string idempotency_key;  // the given uid, or ContentKey() of the raw bytes (prepare.h)
   std::string measurement_uid;  // OONI's shape: 20231128171900.123456_IT_webconnectivity_<hex16>
   std::string report_id;
   std::optional<std::string> input;

@@ -25,8 +25,8 @@ struct Fixture {
     for (int i = 0; i < 6; ++i) {
       vigil::store::StoredMeasurement m;
       const std::string raw = "{\"n\":" + std::to_string(i) + "}";
-      const std::string digest = vigil::store::Sha512Hex(raw);
-      m.idempotency_key = "sha512:" + digest;
+      m.idempotency_key = vigil::store::ContentKey(raw);
+      const std::string digest = m.idempotency_key.substr(vigil::store::kContentKeyPrefix.size());
       m.measurement_start_time = vigil::store::Seconds(std::chrono::seconds(1700000000 + 86400 * i));
       m.probe_cc = ccs[i % 3];
       m.probe_asn = 30722 + static_cast<uint32_t>(i % 2);

@@ -2,6 +2,7 @@
 // private cluster (tests/support/pg_cluster.h), skipped with a message when the server
 // binaries are missing.
 #include <libpq-fe.h>
+#include <openssl/evp.h>
 #include <sqlite3.h>
 
 #include <atomic>
@@ -109,12 +110,12 @@ StoredMeasurement Row(int i) {
   static const char* kTests[] = {"web_connectivity", "telegram", "signal"};
   StoredMeasurement m;
   std::string raw = fmt::format(R"({{"n":{},"probe_cc":"{}"}})", i, kCcs[i % 4]);
-  m.idempotency_key = "sha512:" + Sha512Hex(raw);
+  m.idempotency_key = ContentKey(raw);
   m.measurement_start_time = kT0 + hours(7 * i);  // ~12 rows a week, spans two months for i < 40
   m.probe_cc = kCcs[i % 4];
   m.probe_asn = 100 + static_cast<uint32_t>(i % 3);
   m.test_name = kTests[i % 3];
-  m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha512Hex(raw));
+  m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha256Hex(raw));
   m.report_id = fmt::format("report-{}", i / 5);
   if (m.test_name == "web_connectivity") {
     m.input = fmt::format("https://site{}.example/", i % 5);
@@ -223,7 +224,7 @@ TEST_P(StoreTest, FindKeyAndPreparingWhatIsAlreadyStored) {
   ASSERT_TRUE(found) << found.error().ToString();
   ASSERT_TRUE(found->has_value());
   EXPECT_EQ(**found, fresh->measurement_uid);
-  auto none = store_->FindKey("sha512:0000");
+  auto none = store_->FindKey("sha256:0000");
   ASSERT_TRUE(none) << none.error().ToString();
   EXPECT_FALSE(none->has_value());
 
@@ -731,8 +732,8 @@ BlockBatch PackedRows(int from, int to, size_t pad) {
     StoredMeasurement m = Row(i);
     std::string raw = *m.RawJson();
     raw.insert(raw.size() - 1, fmt::format(R"(,"pad":"{}")", std::string(pad, static_cast<char>('a' + i % 26))));
-    m.idempotency_key = "sha512:" + Sha512Hex(raw);
-    m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha512Hex(raw));
+    m.idempotency_key = ContentKey(raw);
+    m.measurement_uid = MakeMeasurementUid(m.measurement_start_time, m.probe_cc, m.test_name, Sha256Hex(raw));
     b.rows.push_back(std::move(m));
     b.raws.push_back(std::move(raw));
   }
@@ -797,6 +798,79 @@ TEST_P(StoreTest, MeasurementsPackedInBlocksReadBackByteForByte) {
   check = store_->CheckConsistency();
   ASSERT_TRUE(check);
   EXPECT_EQ(*check, "");
+}
+
+// SHA-512 of `data` in hex: the key of a measurement without a uid before schema v5.
+std::string LegacySha512Hex(std::string_view data) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EXPECT_EQ(EVP_Digest(data.data(), data.size(), md, &len, EVP_sha512(), nullptr), 1);
+  std::string hex;
+  for (unsigned int i = 0; i < len; ++i) hex += fmt::format("{:02x}", md[i]);
+  return hex;
+}
+
+// Schema v5 keys a measurement without a uid by the SHA-256 of its bytes. Opening a store
+// of an earlier version re-keys its SHA-512-keyed rows from their stored bytes (in blocks
+// and in frames of their own), after which the same bytes are known as stored.
+TEST_P(StoreTest, TheKeyMigrationRekeysMeasurementsFromTheirStoredBytes) {
+  BlockBatch b = PackedRows(0, 7, 100000);  // four blocks
+  std::vector<StoredMeasurement> batch = b.rows;
+  std::vector<std::string> raws = b.raws;
+  for (int i : {20, 21}) {  // each in its own frame
+    batch.push_back(Row(i));
+    raws.push_back(*Row(i).RawJson());
+  }
+  for (size_t i = 0; i < raws.size(); ++i) batch[i].idempotency_key = "sha512:" + LegacySha512Hex(raws[i]);
+  StoredMeasurement by_uid = Row(22);  // keyed by its uid: left alone
+  by_uid.idempotency_key = by_uid.measurement_uid;
+  batch.push_back(by_uid);
+  StoredMeasurement squatter = Row(23);  // a uid spelled like Row(21)'s new key
+  squatter.idempotency_key = ContentKey(raws.back());
+  batch.push_back(squatter);
+  auto stored = store_->InsertBatch(batch, b.blocks);
+  ASSERT_TRUE(stored) << stored.error().ToString();
+  store_.reset();
+  RawSql(GetParam(), target_, "DELETE FROM schema_migrations WHERE version >= 5");
+
+  store_ = OpenNew();
+  ASSERT_NE(store_, nullptr);
+  auto v = store_->SchemaVersion();
+  ASSERT_TRUE(v) << v.error().ToString();
+  EXPECT_EQ(*v, 5);
+  for (size_t i = 0; i + 1 < raws.size(); ++i) {
+    auto found = store_->FindKey(ContentKey(raws[i]));
+    ASSERT_TRUE(found) << found.error().ToString();
+    ASSERT_TRUE(found->has_value()) << i;
+    EXPECT_EQ(**found, batch[i].measurement_uid) << i;
+    auto old = store_->FindKey(batch[i].idempotency_key);
+    ASSERT_TRUE(old);
+    EXPECT_FALSE(old->has_value()) << i;
+  }
+  // The row whose new key was taken keeps its old one; the squatter and the uid-keyed row
+  // keep theirs.
+  auto kept = store_->FindKey(batch[raws.size() - 1].idempotency_key);
+  ASSERT_TRUE(kept && kept->has_value());
+  EXPECT_EQ(**kept, batch[raws.size() - 1].measurement_uid);
+  auto taken = store_->FindKey(squatter.idempotency_key);
+  ASSERT_TRUE(taken && taken->has_value());
+  EXPECT_EQ(**taken, squatter.measurement_uid);
+  auto uid_keyed = store_->FindKey(by_uid.measurement_uid);
+  ASSERT_TRUE(uid_keyed && uid_keyed->has_value());
+  EXPECT_EQ(RawScalar(GetParam(), target_, "SELECT COUNT(*) FROM measurements WHERE idempotency_key LIKE 'sha512:%'"),
+            "1");
+  auto check = store_->CheckConsistency();
+  ASSERT_TRUE(check) << check.error().ToString();
+  EXPECT_EQ(*check, "");
+  // The bytes of a re-keyed row, submitted again, are a duplicate; the raw texts are unchanged.
+  auto again = store_->Insert(Row(20));
+  ASSERT_TRUE(again) << again.error().ToString();
+  EXPECT_FALSE(again->inserted);
+  EXPECT_EQ(again->measurement_uid, Row(20).measurement_uid);
+  auto got = store_->GetMeasurement(b.rows[3].measurement_uid);
+  ASSERT_TRUE(got && *got);
+  EXPECT_EQ(*(*got)->RawJson(), b.raws[3]);
+  EXPECT_EQ(CountAll(*store_), 11);
 }
 
 TEST_P(StoreTest, ConcurrentWritersOfBlocksEachGetTheirOwnBlockIds) {
@@ -1236,20 +1310,17 @@ TEST(StoreHelpers, UidHasOonisShape) {
 }
 
 // FIPS 180-2's test vectors: the idempotency keys and uids of stored measurements depend
-// on these digests staying exactly SHA-512, from any thread.
-TEST(StoreHelpers, Sha512HexIsSha512) {
-  const std::string abc =
-      "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
-      "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f";
-  const std::string empty =
-      "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
-      "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e";
-  EXPECT_EQ(Sha512Hex("abc"), abc);
-  EXPECT_EQ(Sha512Hex(""), empty);
-  EXPECT_EQ(Sha512Hex("abc"), abc) << "a reused context starts afresh";
+// on these digests staying exactly SHA-256, from any thread.
+TEST(StoreHelpers, Sha256HexIsSha256) {
+  const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+  const std::string empty = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+  EXPECT_EQ(Sha256Hex("abc"), abc);
+  EXPECT_EQ(Sha256Hex(""), empty);
+  EXPECT_EQ(Sha256Hex("abc"), abc) << "a reused context starts afresh";
   std::string other;
-  std::thread([&] { other = Sha512Hex("abc"); }).join();
+  std::thread([&] { other = Sha256Hex("abc"); }).join();
   EXPECT_EQ(other, abc);
+  EXPECT_EQ(ContentKey("abc"), "sha256:" + abc);
 }
 
 }  // namespace

@@ -11,16 +11,22 @@
 #include <tuple>
 #include <unordered_map>
 
+#include "core/log.h"
 #include "store/connection_pool.h"
+#include "store/prepare.h"
 #include "store/sql_query.h"
 
 namespace vigil::store {
 namespace {
 
+class Connection;
+Result<void> RekeyContentKeys(Connection& c);
+
 struct Migration {
   int version;
   const char* description;
   const char* sql;
+  Result<void> (*code)(Connection&) = nullptr;  // run after `sql`, in its transaction
 };
 
 // Append only: a released migration never changes.
@@ -181,6 +187,7 @@ CREATE TABLE raw_blocks (
 ALTER TABLE measurements ALTER COLUMN raw_zstd DROP NOT NULL;
 ALTER TABLE measurements ADD COLUMN raw_block bigint, ADD COLUMN raw_offset bigint;
 )sql"},
+    {5, "measurements without a uid keyed by the SHA-256 of their bytes (was SHA-512)", "", RekeyContentKeys},
 };
 
 // Advisory lock ids (arbitrary constants, "vigil" + purpose).
@@ -363,6 +370,79 @@ class Connection {
   PGconn* c_;
 };
 
+// Migration 5: the rows keyed by the SHA-512 of their bytes get ContentKey() (SHA-256)
+// instead, computed from their stored bytes, in both measurement_keys and measurements.
+// The rows are read through a cursor in their blocks' order. A row whose new key is
+// already taken (only a uid spelled like one could take it) keeps its old key.
+Result<void> RekeyContentKeys(Connection& c) {
+  const std::string from(kLegacyContentKeyPrefix);
+  std::string to = from;
+  to.back() += 1;  // the first key past the prefix: "sha512;"
+  Params range;
+  range.Text(from);
+  range.Text(to);
+  auto count = c.Exec("SELECT COUNT(*) FROM measurement_keys WHERE idempotency_key >= $1 AND idempotency_key < $2",
+                      &range);
+  if (!count) return tl::unexpected(count.error());
+  const int64_t total = Row(count->get(), 0).Int(0);
+  if (total == 0) return {};
+  spdlog::info("re-keying {} measurements stored without a uid from SHA-512 to SHA-256 of their bytes (once)", total);
+  // The keys are constants: inlined, as DECLARE takes no parameters.
+  if (auto r = c.Exec(fmt::format("DECLARE rekey NO SCROLL CURSOR FOR SELECT measurement_uid, raw_size, raw_block, "
+                                  "raw_offset, raw_zstd FROM measurements WHERE idempotency_key >= '{}' AND "
+                                  "idempotency_key < '{}' ORDER BY raw_block, raw_offset",
+                                  from, to));
+      !r) {
+    return tl::unexpected(r.error());
+  }
+  StoredBytesReader reader([&](int64_t id) -> Result<std::string> {
+    Params p;
+    p.Int(id);
+    auto r = c.Exec("SELECT zstd FROM raw_blocks WHERE id = $1", &p);
+    if (!r) return tl::unexpected(r.error());
+    if (PQntuples(r->get()) == 0) return Fail("db_error", fmt::format("raw block {} is missing", id));
+    return Row(r->get(), 0).Bytea(0);
+  });
+  int64_t done = 0, rekeyed = 0, batches = 0;
+  for (;;) {
+    auto rows = c.Exec("FETCH 2000 FROM rekey");
+    if (!rows) return tl::unexpected(rows.error());
+    const int n = PQntuples(rows->get());
+    if (n == 0) break;
+    std::vector<std::string> uids, keys;
+    for (int i = 0; i < n; ++i) {
+      Row row(rows->get(), i);
+      std::optional<int64_t> block;
+      if (!row.IsNull(2)) block = row.Int(2);
+      auto raw = reader.Read(block, static_cast<uint64_t>(row.IsNull(3) ? 0 : row.Int(3)),
+                             static_cast<uint64_t>(row.Int(1)), block ? std::string() : row.Bytea(4));
+      if (!raw) return Fail(raw.error().failure, fmt::format("measurement {}: {}", row.Text(0), raw.error().message));
+      uids.push_back(row.Text(0));
+      keys.push_back(ContentKey(*raw));
+    }
+    Params p;
+    p.Text(TextArray(uids));
+    p.Text(TextArray(keys));
+    auto updated = c.Exec(
+        "WITH v(uid, k) AS (SELECT * FROM unnest($1::text[], $2::text[])), "
+        "u AS (UPDATE measurement_keys mk SET idempotency_key = v.k FROM v WHERE mk.measurement_uid = v.uid AND "
+        "NOT EXISTS (SELECT 1 FROM measurement_keys x WHERE x.idempotency_key = v.k) "
+        "RETURNING mk.measurement_uid, mk.measurement_start_time, mk.idempotency_key) "
+        "UPDATE measurements m SET idempotency_key = u.idempotency_key FROM u WHERE m.measurement_uid = "
+        "u.measurement_uid AND m.measurement_start_time = u.measurement_start_time RETURNING 1",
+        &p);
+    if (!updated) return tl::unexpected(updated.error());
+    rekeyed += PQntuples(updated->get());
+    done += n;
+    if (++batches % 64 == 0) spdlog::info("re-keyed {} of {}", done, total);
+  }
+  if (auto r = c.Exec("CLOSE rekey"); !r) return tl::unexpected(r.error());
+  if (rekeyed < done) {
+    spdlog::warn("{} measurements keep their SHA-512 key: their new key was already taken", done - rekeyed);
+  }
+  return {};
+}
+
 }  // namespace
 
 struct PgStore::Impl {
@@ -445,8 +525,14 @@ struct PgStore::Impl {
       }
       for (const auto& m : kMigrations) {
         if (m.version <= current) continue;
-        if (auto r = c.Exec(m.sql); !r) {
-          return Fail("db_error", fmt::format("migration {} ({}): {}", m.version, m.description, r.error().message));
+        Result<void> applied;
+        if (*m.sql != '\0') {
+          if (auto r = c.Exec(m.sql); !r) applied = tl::unexpected(r.error());
+        }
+        if (applied && m.code) applied = m.code(c);
+        if (!applied) {
+          return Fail("db_error",
+                      fmt::format("migration {} ({}): {}", m.version, m.description, applied.error().message));
         }
         Params p;
         p.Int(m.version);

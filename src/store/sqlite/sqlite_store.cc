@@ -20,6 +20,7 @@
 
 #include "core/log.h"
 #include "store/connection_pool.h"
+#include "store/prepare.h"
 #include "store/sqlite/page_cache.h"
 #include "store/sqlite/wal_writes.h"
 #include "store/sql_query.h"
@@ -27,10 +28,14 @@
 namespace vigil::store {
 namespace {
 
+class Connection;
+Result<void> RekeyContentKeys(Connection& c);
+
 struct Migration {
   int version;
   const char* description;
   const char* sql;
+  Result<void> (*code)(Connection&) = nullptr;  // run after `sql`, in its transaction
 };
 
 // Append only: a released migration never changes.
@@ -187,6 +192,7 @@ CREATE TABLE raw_blocks (
 ALTER TABLE measurements ADD COLUMN raw_block INTEGER;
 ALTER TABLE measurements ADD COLUMN raw_offset INTEGER;
 )sql"},
+    {5, "measurements without a uid keyed by the SHA-256 of their bytes (was SHA-512)", "", RekeyContentKeys},
 };
 
 // The measurements' query indexes as the migrations leave them (migration 1 made them).
@@ -337,6 +343,80 @@ class Connection {
   sqlite3* db_;
   std::map<std::string, sqlite3_stmt*> cache_;
 };
+
+// Migration 5: the rows keyed by the SHA-512 of their bytes get ContentKey() (SHA-256)
+// instead, computed from their stored bytes, in id order (the order their blocks were
+// written in). A row whose new key is already taken (only a uid spelled like one could
+// take it) keeps its old key.
+Result<void> RekeyContentKeys(Connection& c) {
+  const std::string from(kLegacyContentKeyPrefix);
+  std::string to = from;
+  to.back() += 1;  // the first key past the prefix: "sha512;"
+  auto count = c.Prepare("SELECT COUNT(*) FROM measurements WHERE idempotency_key >= ?1 AND idempotency_key < ?2");
+  if (!count) return tl::unexpected(count.error());
+  (*count)->Bind(1, std::string_view(from));
+  (*count)->Bind(2, std::string_view(to));
+  if (auto row = (*count)->Step(); !row) return tl::unexpected(row.error());
+  const int64_t total = (*count)->Int(0);
+  count->reset();
+  if (total == 0) return {};
+  spdlog::info("re-keying {} measurements stored without a uid from SHA-512 to SHA-256 of their bytes (once)", total);
+  StoredBytesReader reader([&](int64_t id) -> Result<std::string> {
+    auto s = c.Prepare("SELECT zstd FROM raw_blocks WHERE id = ?1");
+    if (!s) return tl::unexpected(s.error());
+    (*s)->Bind(1, id);
+    auto row = (*s)->Step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) return Fail("db_error", fmt::format("raw block {} is missing", id));
+    return (*s)->Blob(0);
+  });
+  struct Rekeyed {
+    int64_t id;
+    std::string key;
+  };
+  constexpr int kBatch = 4096;
+  int64_t last_id = 0, done = 0, kept = 0, batches = 0;
+  for (;;) {
+    std::vector<Rekeyed> batch;
+    {
+      // "+": by the rowid, not through the key's index (which would give the rows in hash order).
+      auto s = c.Prepare(
+          "SELECT m.id, m.raw_size, m.raw_block, m.raw_offset, b.raw_zstd FROM measurements m LEFT JOIN "
+          "measurement_bodies b ON b.id = m.id WHERE m.id > ?1 AND +m.idempotency_key >= ?2 AND "
+          "+m.idempotency_key < ?3 ORDER BY m.id LIMIT " + std::to_string(kBatch));
+      if (!s) return tl::unexpected(s.error());
+      (*s)->Bind(1, last_id);
+      (*s)->Bind(2, std::string_view(from));
+      (*s)->Bind(3, std::string_view(to));
+      for (;;) {
+        auto row = (*s)->Step();
+        if (!row) return tl::unexpected(row.error());
+        if (!*row) break;
+        const int64_t id = (*s)->Int(0);
+        std::optional<int64_t> block;
+        if (!(*s)->IsNull(2)) block = (*s)->Int(2);
+        auto raw = reader.Read(block, static_cast<uint64_t>((*s)->Int(3)), static_cast<uint64_t>((*s)->Int(1)),
+                               block ? std::string() : (*s)->Blob(4));
+        if (!raw) return Fail(raw.error().failure, fmt::format("measurement {}: {}", id, raw.error().message));
+        batch.push_back({id, ContentKey(*raw)});
+      }
+    }
+    if (batch.empty()) break;
+    for (const auto& r : batch) {
+      auto u = c.Prepare("UPDATE OR IGNORE measurements SET idempotency_key = ?1 WHERE id = ?2");
+      if (!u) return tl::unexpected(u.error());
+      (*u)->Bind(1, std::string_view(r.key));
+      (*u)->Bind(2, r.id);
+      if (auto step = (*u)->Step(); !step) return tl::unexpected(step.error());
+      if (sqlite3_changes(c.db()) == 0) ++kept;
+    }
+    last_id = batch.back().id;
+    done += static_cast<int64_t>(batch.size());
+    if (++batches % 32 == 0) spdlog::info("re-keyed {} of {}", done, total);
+  }
+  if (kept > 0) spdlog::warn("{} measurements keep their SHA-512 key: their new key was already taken", kept);
+  return {};
+}
 
 const std::string kInsertSql =
     "INSERT INTO measurements (idempotency_key, measurement_uid, report_id, input, domain, test_name, probe_cc, "
@@ -627,8 +707,11 @@ struct SqliteStore::Impl {
       }
       for (const auto& m : kMigrations) {
         if (m.version <= current) continue;
-        if (auto r = c.Exec(m.sql); !r) {
-          return Fail("db_error", fmt::format("migration {} ({}): {}", m.version, m.description, r.error().message));
+        auto applied = c.Exec(m.sql);
+        if (applied && m.code) applied = m.code(c);
+        if (!applied) {
+          return Fail("db_error",
+                      fmt::format("migration {} ({}): {}", m.version, m.description, applied.error().message));
         }
         auto ins = c.Prepare("INSERT INTO schema_migrations (version, description, applied_at) VALUES (?1, ?2, "
                              "CAST(strftime('%s','now') AS INTEGER))");
