@@ -55,9 +55,20 @@ size_t SkipValue(std::string_view s, size_t i) {
   return j == i ? kNone : j;
 }
 
+// The end of the last member's value of the object `json`: before its closing brace and
+// the whitespace around it; kNone when `json` does not end with a brace.
+size_t LastValueEnd(std::string_view json) {
+  size_t j = json.size();
+  while (j > 0 && IsSpace(json[j - 1])) --j;
+  if (j == 0 || json[j - 1] != '}') return kNone;
+  --j;
+  while (j > 0 && IsSpace(json[j - 1])) --j;
+  return j;
+}
+
 }  // namespace
 
-std::optional<std::string_view> MemberSpan(std::string_view json, std::string_view key) {
+std::optional<std::string_view> MemberSpan(std::string_view json, std::string_view key, Position position) {
   size_t i = SkipSpace(json, 0);
   if (i >= json.size() || json[i] != '{') return std::nullopt;
   i = SkipSpace(json, i + 1);
@@ -69,8 +80,9 @@ std::optional<std::string_view> MemberSpan(std::string_view json, std::string_vi
     i = SkipSpace(json, name_end);
     if (i >= json.size() || json[i] != ':') return std::nullopt;
     i = SkipSpace(json, i + 1);
-    const size_t value_end = SkipValue(json, i);
-    if (value_end == kNone) return std::nullopt;
+    const bool last = position == Position::kLast && name == key;
+    const size_t value_end = last ? LastValueEnd(json) : SkipValue(json, i);
+    if (value_end == kNone || value_end <= i) return std::nullopt;
     if (name == key) return json.substr(i, value_end - i);
     i = SkipSpace(json, value_end);
     if (i >= json.size() || json[i] != ',') return std::nullopt;

@@ -65,6 +65,20 @@ TEST(MemberSpan, SaysNothingForWhatIsNotThere) {
   EXPECT_FALSE(MemberSpan(R"({"format" "json", "content": {}})", "content"));
 }
 
+TEST(MemberSpan, TheLastMemberEndsWhereTheObjectDoes) {
+  const std::string body = "{\"format\": \"json\", \"content\" : {\"a\": \"}\", \"b\": [1, {}]}\n }\n";
+  auto span = MemberSpan(body, "content", Position::kLast);
+  ASSERT_TRUE(span);
+  EXPECT_EQ(*span, R"({"a": "}", "b": [1, {}]})");
+  EXPECT_EQ(span, MemberSpan(body, "content"));
+  // Members before it are still skipped one by one; a text without the object's closing
+  // brace, or with nothing before it, gives nothing.
+  EXPECT_EQ(MemberSpan(R"({"content": 1})", "content", Position::kLast), std::optional<std::string_view>("1"));
+  EXPECT_FALSE(MemberSpan(R"({"content": 1)", "content", Position::kLast));
+  EXPECT_FALSE(MemberSpan(R"({"content": })", "content", Position::kLast));
+  EXPECT_FALSE(MemberSpan(R"({"con\u0074ent": {}})", "content", Position::kLast));
+}
+
 // Real measurements in the collector's envelope, with compact and spread-out whitespace,
 // the member first and last: the scan agrees with simdjson byte for byte.
 TEST(MemberSpan, AgreesWithSimdjsonOnRealMeasurements) {
@@ -80,12 +94,18 @@ TEST(MemberSpan, AgreesWithSimdjsonOnRealMeasurements) {
         "{\n  \"content\" :\t" + line + " ,\n  \"format\": \"json\"\n}\n",
         R"({"content":)" + line + R"(,"format":"json"})",
     };
-    for (const std::string& body : bodies) {
+    for (size_t b = 0; b < bodies.size(); ++b) {
+      const std::string& body = bodies[b];
       auto expected = OnDemandObjectSpan(body, "content");
       ASSERT_TRUE(expected) << body.substr(0, 200);
       auto span = MemberSpan(body, "content");
       ASSERT_TRUE(span) << body.substr(0, 200);
       EXPECT_EQ(*span, *expected);
+      if (b == 0) {  // the member is the last one: found from the back as well
+        auto from_back = MemberSpan(body, "content", Position::kLast);
+        ASSERT_TRUE(from_back) << body.substr(0, 200);
+        EXPECT_EQ(*from_back, *expected);
+      }
       ++checked;
     }
   }

@@ -206,11 +206,22 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
     }
   } shrink_on_return;
   simdjson::dom::element measurement;  // in `dom`'s document, analysed below
+  auto content_position = json::Position::kAnywhere;
   {
     simdjson::dom::object top;
     if (dom.parse(body.data(), body.size()).get_object().get(top) != simdjson::SUCCESS) {
       return Reject(400, "malformed_submission", "the body must be a JSON object");
     }
+    // One "content" member (two could have the analysed one differ from the stored one); when
+    // it is the last, as OONI's probes send it, its bytes end where the body does.
+    int contents = 0;
+    std::string_view last_key;
+    for (auto member : top) {
+      contents += member.key == "content";
+      last_key = member.key;
+    }
+    if (contents > 1) return Reject(400, "malformed_submission", "content: must appear once");
+    if (last_key == "content") content_position = json::Position::kLast;
     std::string_view format;
     if (top["format"].get_string().get(format) != simdjson::SUCCESS || format != "json") {
       return Reject(400, "malformed_submission", "format: must be \"json\"");
@@ -221,7 +232,7 @@ std::variant<net::HttpServerResponse, store::PendingMeasurement> Collector::Prep
   }
   // The measurement's bytes, found by a scan of the checked body (a name spelled with
   // escapes, "con\u0074ent", is not found: as with simdjson's on-demand lookup before).
-  auto content_span = json::MemberSpan(body, "content");
+  auto content_span = json::MemberSpan(body, "content", content_position);
   if (!content_span) {
     return Reject(400, "malformed_submission", "content: must be a JSON object (the measurement)");
   }
