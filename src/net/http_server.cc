@@ -28,6 +28,8 @@ namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using asio::ip::tcp;
 constexpr auto kNoThrow = asio::as_tuple(asio::use_awaitable);
+// What each connection reads into at once (see Serve).
+constexpr std::size_t kReadBufferBytes = 16 * 1024;
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
@@ -128,7 +130,11 @@ asio::awaitable<void> HttpServer::Serve(tcp::socket socket) {
   sessions_.emplace(id, &session);
   const bool over_capacity = sessions_.size() > options_.max_connections;
 
+  // Beast reads as much as the buffer has room for, but at least 512 bytes, and the parser
+  // empties the buffer as it goes: an empty buffer never grew, and a 6 kB submission took
+  // twelve 512-byte reads (strace). With room reserved, a request fits in one or two reads.
   beast::flat_buffer buffer;
+  buffer.reserve(kReadBufferBytes);
   for (int served = 0; !stopping_; ++served) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
