@@ -18,8 +18,8 @@ namespace vigil::json {
 // the way there. Meant for text a JSON parser has accepted: a value's own content is only
 // skipped, not checked.
 //
-// `last`: the caller's parser found one member named `key` in `json`, and it is the
-// object's last member. Its value then ends where the object does: the end is found from
+// Position::kLast: the caller's parser found one member named `key` in `json`, and it is
+// the object's last member. Its value then ends where the object does: the end is found from
 // the back of the text, without skipping through the value (most of the collector's body).
 enum class Position { kAnywhere, kLast };
 std::optional<std::string_view> MemberSpan(std::string_view json, std::string_view key,

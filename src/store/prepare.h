@@ -67,6 +67,7 @@ std::string Sha256Hex(std::string_view data);
 std::string ContentKey(std::string_view raw);
 inline constexpr std::string_view kContentKeyPrefix = "sha256:";
 inline constexpr std::string_view kLegacyContentKeyPrefix = "sha512:";
+inline constexpr std::string_view kLegacyContentKeyEnd = "sha512;";  // the first text past the prefix
 
 // OONI's uid shape from its parts (the first 16 hex digits of the digest); `t` keeps
 // microseconds.

@@ -375,9 +375,7 @@ class Connection {
 // The rows are read through a cursor in their blocks' order. A row whose new key is
 // already taken (only a uid spelled like one could take it) keeps its old key.
 Result<void> RekeyContentKeys(Connection& c) {
-  const std::string from(kLegacyContentKeyPrefix);
-  std::string to = from;
-  to.back() += 1;  // the first key past the prefix: "sha512;"
+  const std::string from(kLegacyContentKeyPrefix), to(kLegacyContentKeyEnd);
   Params range;
   range.Text(from);
   range.Text(to);

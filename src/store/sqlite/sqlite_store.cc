@@ -349,9 +349,7 @@ class Connection {
 // written in). A row whose new key is already taken (only a uid spelled like one could
 // take it) keeps its old key.
 Result<void> RekeyContentKeys(Connection& c) {
-  const std::string from(kLegacyContentKeyPrefix);
-  std::string to = from;
-  to.back() += 1;  // the first key past the prefix: "sha512;"
+  const std::string from(kLegacyContentKeyPrefix), to(kLegacyContentKeyEnd);
   auto count = c.Prepare("SELECT COUNT(*) FROM measurements WHERE idempotency_key >= ?1 AND idempotency_key < ?2");
   if (!count) return tl::unexpected(count.error());
   (*count)->Bind(1, std::string_view(from));
