@@ -21,6 +21,7 @@
 #include <spdlog/spdlog.h>
 
 #include "apps/vigil/commands.h"
+#include "core/private_file.h"
 #include "core/clock.h"
 #include "geo/geo_db.h"
 #include "net/address.h"
@@ -69,22 +70,13 @@ Result<std::string> LoadReportKey(const std::string& path) {
     if (key.size() < 16) return Fail("invalid_argument", path + ": the report key is shorter than 16 bytes");
     return key;
   }
-  if (auto parent = fs::path(path).parent_path(); !parent.empty()) fs::create_directories(parent, ec);
   std::string key;
   for (char c : server::RandomBytes(32)) key += fmt::format("{:02x}", static_cast<unsigned char>(c));
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    out << key << "\n";
-    if (!out.flush()) return Fail("io_error", "cannot write " + tmp);
-  }
-  ::chmod(tmp.c_str(), 0600);
-  // link() fails when another node created the key first: use theirs.
-  if (::link(tmp.c_str(), path.c_str()) != 0) {
-    fs::remove(tmp, ec);
-    return LoadReportKey(path);
-  }
-  fs::remove(tmp, ec);
+  // Whole or not at all, 0600 whatever the umask; when another node created the key first,
+  // theirs is kept and used.
+  auto written = WritePrivateFile(path, key + "\n", ExistingFile::kKeep);
+  if (!written) return tl::unexpected(written.error());
+  if (!*written) return LoadReportKey(path);
   return key;
 }
 

@@ -118,6 +118,27 @@ int RunUserList(const StoreFlags& f) {
   return 0;
 }
 
+struct UserStateFlags {
+  StoreFlags store;
+  std::string name;
+};
+
+// Disabling keeps the account and its tokens (for the record) but refuses them all: the
+// server checks the account's state on every request and re-reads it at most a second later.
+int RunUserSetDisabled(const UserStateFlags& f, bool disabled) {
+  auto st = Open(f.store);
+  if (!st) return Die("cannot open the store: " + st.error().ToString());
+  auto user = (*st)->GetUser(f.name);
+  if (!user) return Die(user.error().ToString());
+  if (!*user) return Die("no user " + f.name + " (vigil user list)");
+  store::User changed = **user;
+  changed.disabled = disabled;
+  if (auto r = (*st)->UpdateUser(changed); !r) return Die(r.error().ToString());
+  std::printf("user %s %s\n", f.name.c_str(),
+              disabled ? "disabled: its tokens are refused from now on (within a second on every node)" : "enabled");
+  return 0;
+}
+
 struct TokenFlags {
   StoreFlags store;
   std::string user;
@@ -195,6 +216,15 @@ void AddUserCommand(CLI::App& root) {
   auto* ls = user->add_subcommand("list", "List the accounts.");
   AddStoreFlags(ls, *list);
   ls->callback([list] { ExitCode() = RunUserList(*list); });
+  for (const bool disable : {true, false}) {
+    auto state = std::make_shared<UserStateFlags>();
+    auto* sub = user->add_subcommand(disable ? "disable" : "enable",
+                                     disable ? "Disable an account: it can no longer sign in, and its tokens are refused."
+                                             : "Enable a disabled account again (its unrevoked tokens work again).");
+    sub->add_option("name", state->name, "User name")->required();
+    AddStoreFlags(sub, state->store);
+    sub->callback([state, disable] { ExitCode() = RunUserSetDisabled(*state, disable); });
+  }
 }
 
 void AddTokenCommand(CLI::App& root) {

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "core/failure.h"
+#include "core/private_file.h"
 
 namespace vigil::probe {
 namespace {
@@ -97,9 +98,9 @@ Result<bool> Outbox::Exec(const char* sql) {
 }
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
-  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);  // a failure shows when opening
+  // The outbox is the volunteer's: 0600, and so are the WAL and shared memory SQLite makes.
+  if (auto prepared = PrepareSqliteFile(path); !prepared) {
+    return Fail(std::string(failure::kIoError), "cannot create outbox: " + prepared.error().message);
   }
   sqlite3* db = nullptr;
   const int rc = sqlite3_open_v2(path.c_str(), &db,

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "core/json_writer.h"
+#include "core/private_file.h"
 #include "core/time_format.h"
 
 namespace vigil::watch {
@@ -120,10 +121,8 @@ Result<void> Journal::LoadTip() {
 }
 
 Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path, ProbeKey key) {
-  if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);  // a failure shows when opening
-  }
+  // 0600, and so are the WAL and shared memory SQLite makes beside it.
+  if (auto prepared = PrepareSqliteFile(path); !prepared) return tl::unexpected(prepared.error());
   auto db = OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
   if (!db) return tl::unexpected(db.error());
   std::unique_ptr<Journal> j(new Journal(*db, std::move(key)));

@@ -10,6 +10,7 @@
 #include <cstring>
 #include <filesystem>
 
+#include "core/private_file.h"
 #include "watch/journal_verify.h"
 
 namespace vigil::watch {
@@ -46,38 +47,6 @@ Result<std::string> ReadSmallFile(const std::string& path) {
   return text;
 }
 
-Result<void> WriteAtomically(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return Fail("io_error", Errno("cannot create " + tmp));
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      ::close(fd);
-      return Fail("io_error", Errno("cannot write " + tmp));
-    }
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) {
-    ::close(fd);
-    return Fail("io_error", Errno("cannot fsync " + tmp));
-  }
-  ::close(fd);
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    return Fail("io_error", Errno("cannot rename " + tmp));
-  }
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
-  const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
-  return {};
-}
-
 }  // namespace
 
 std::string KeyPathForJournal(const std::string& journal_path) { return journal_path + ".key"; }
@@ -96,14 +65,13 @@ Result<ProbeKey> ProbeKey::LoadOrCreate(const std::string& path) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {
     if (errno != ENOENT) return Fail("io_error", Errno("cannot stat " + path));
-    if (auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
-      std::error_code ec;
-      std::filesystem::create_directories(parent, ec);  // a failure shows when writing
-    }
     ProbeKey key = Generate();
-    auto written = WriteAtomically(path, ToHex(key.secret_.data(), key.secret_.size()) + "\n");
+    // Whole or not at all (a kill at any moment leaves no half key), 0600 whatever the umask;
+    // a key another process wrote meanwhile is kept and read below.
+    auto written = WritePrivateFile(path, ToHex(key.secret_.data(), key.secret_.size()) + "\n",
+                                    ExistingFile::kKeep);
     if (!written) return tl::unexpected(written.error());
-    return key;
+    if (*written) return key;
   }
   auto text = ReadSmallFile(path);
   if (!text) return tl::unexpected(text.error());

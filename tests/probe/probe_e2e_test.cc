@@ -279,6 +279,43 @@ TEST(ProbeE2E, ResumesAfterSigkillWithEveryUrlExactlyOnce) {
   std::uniform_int_distribution<int> when(150, 700);
   bool planned = false, finished = false;
   int kills = 0;
+  // Meanwhile other processes open the outbox the ways the docs allow: `vigil probe upload`
+  // (to a collector that is down, so it keeps everything) and the sqlite3 shell's integrity
+  // check and backup. A probe that dropped its own SQLite locks would let them delete the WAL
+  // it goes on writing, and a kill would then lose committed measurements.
+  std::string dead_url;
+  {
+    asio::io_context io;
+    asio::ip::tcp::acceptor a(io, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    dead_url = "http://127.0.0.1:" + std::to_string(a.local_endpoint().port());
+  }
+  std::atomic<bool> stop_openers{false};
+  std::atomic<int> openings{0}, opener_failures{0};
+  std::thread openers([&] {
+    const std::string out = dir / "opener.txt";
+    const std::string commands[] = {
+        std::string(VIGIL_BINARY) + " probe upload --collector " + dead_url + " --token t --attempts 1 --outbox " +
+            outbox + " > " + out + " 2>&1; rc=$?; test $rc -eq 3 -o $rc -eq 0",
+        "sqlite3 -cmd '.timeout 10000' " + outbox + " 'PRAGMA integrity_check;' '.backup " +
+            std::string(dir / "backup.sqlite") + "' > " + out + " 2>&1 && head -c 2 " + out + " | grep -q ok"};
+    for (int i = 0; i < 2000 && !stop_openers; ++i) {
+      if (!std::filesystem::exists(outbox)) {
+        std::this_thread::sleep_for(20ms);
+        continue;
+      }
+      if (std::system(commands[i % 2].c_str()) != 0) ++opener_failures;
+      ++openings;
+      std::this_thread::sleep_for(20ms);
+    }
+  });
+  struct JoinOpeners {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~JoinOpeners() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join_openers{stop_openers, openers};
   for (int round = 0; round < 6 && !finished; ++round) {
     auto child = Spawn(planned ? resume : first);
     int rc = Wait(child, std::chrono::milliseconds(when(rng)));  // SIGKILL on timeout
@@ -289,6 +326,10 @@ TEST(ProbeE2E, ResumesAfterSigkillWithEveryUrlExactlyOnce) {
     auto latest = (*o)->LatestUnfinishedRun();
     planned = planned || (latest && latest->has_value()) || finished;
   }
+  stop_openers = true;
+  openers.join();
+  EXPECT_GT(openings.load(), 3) << "the outbox was hardly opened by other processes";
+  EXPECT_EQ(opener_failures.load(), 0) << "an opener failed beside the probe (see " << (dir / "opener.txt") << ")";
   if (!planned) {
     // Every kill landed before the run was even planned (a slow, loaded machine): the
     // kills proved nothing was half-written; now run it through.

@@ -7,6 +7,8 @@
                                                         measurement is stored exactly once, and a
                                                         SIGTERMed server exits 0
   serve_e2e.py VIGIL SOURCE_DIR multinode               two servers on one PostgreSQL act as one
+  serve_e2e.py VIGIL SOURCE_DIR revoke sqlite|postgres  a revoked token / disabled account is refused by
+                                                        every node (two on PostgreSQL) within a second
   serve_e2e.py VIGIL SOURCE_DIR probe                   `vigil probe run --upload` into the server
   serve_e2e.py VIGIL SOURCE_DIR disruption sqlite|postgres
                                                         signals posted to the server become one event
@@ -200,6 +202,12 @@ def kill_test():
     threads = [threading.Thread(target=worker) for _ in range(4)]
     for t in threads:
         t.start()
+    # Other processes open the store the ways the docs allow while the server writes (the
+    # SQLite lock bug: a process that dropped its own locks let them delete its WAL).
+    opener_stop = threading.Event()
+    imported = measurements(n + IMPORT_N)[n:]
+    opener = threading.Thread(target=openers, args=(opener_stop, imported, errors))
+    opener.start()
     done_kills = midrun = 0
     while done_kills < kills and any(t.is_alive() for t in threads) and time.monotonic() < DEADLINE:
         time.sleep(random.uniform(0.2, 1.0))
@@ -221,6 +229,8 @@ def kill_test():
             state["url"], state["server"] = fresh.url, fresh
     for t in threads:
         t.join(timeout=max(1, DEADLINE - time.monotonic()))
+    opener_stop.set()
+    opener.join(timeout=max(1, DEADLINE - time.monotonic()))
     if errors:
         fail(errors[0])
     if len(acked) != n:
@@ -228,14 +238,20 @@ def kill_test():
     if midrun == 0:
         fail("no kill landed during the load")
     server = state["server"]
+    # The last acknowledgements were answered just before a final SIGKILL, so that nothing
+    # but durability stands between them and the store.
+    server.kill()
+    print(f"final kill: SIGKILLed the server after {len(acked)} acknowledged submissions")
+    server = Server()
+    state["server"] = server
     uids, count = all_uids(server.url)
     if len(uids) != len(set(uids)) or count != len(uids):
         fail(f"duplicates: {len(uids)} listed, {len(set(uids))} distinct, count {count}")
     missing = [i for i, u in acked.items() if u not in set(uids)]
     if missing:
         fail(f"{len(missing)} acknowledged measurements are missing, e.g. serial {missing[:5]}")
-    if count != n:
-        fail(f"{count} stored, expected exactly {n}")
+    if count != n + IMPORT_N:
+        fail(f"{count} stored, expected exactly {n} submitted + {IMPORT_N} imported")
     # Resubmitting answers the uid acknowledged the first time; raw bytes come back unchanged.
     for i in random.sample(range(n), 20):
         st, body = http(f"{server.url}/report/{report}", '{"format":"json","content":' + docs[i] + "}", token)
@@ -246,9 +262,65 @@ def kill_test():
             fail(f"raw measurement {acked[i]} differs")
     server.stop()
     rows = check_store()
-    if rows != n:
-        fail(f"{rows} rows, expected {n}")
-    print(f"PASS: {n} acknowledged measurements stored exactly once after {done_kills} kills, {midrun} during the load ({BACKEND})")
+    if rows != n + IMPORT_N:
+        fail(f"{rows} rows, expected {n + IMPORT_N}")
+    print(f"PASS: {n} acknowledged and {IMPORT_N} imported measurements stored exactly once after {done_kills} kills,"
+          f" {midrun} during the load, with {OPENED['count']} openings of the store by other processes ({BACKEND})")
+
+
+IMPORT_N = 40
+OPENED = {"count": 0}
+
+
+def openers(stop, imported, errors):
+    """Opens the store from other processes, as docs/deployment.md allows, until `stop`:
+    `vigil user list`, `vigil token create`, `vigil import ooni` (once, of `imported`), and on
+    SQLite the online backup API (Python's sqlite3) and the `sqlite3` shell. Each backup
+    must itself be a sound database."""
+    path = os.path.join(WORK, "import.jsonl")
+    with open(path, "w") as f:
+        f.write("\n".join(imported) + "\n")
+    steps = [["user", "list"], ["token", "create", "--user", "probe1"], ["import", "ooni", path]]
+    if BACKEND == "sqlite":
+        steps += ["backup-api", "sqlite3-shell"]
+    db = os.path.join(WORK, "data", "vigil.sqlite")
+    i = imports = 0
+    while not stop.is_set() and time.monotonic() < DEADLINE and i < 10000:
+        step = steps[i % len(steps)]
+        i += 1
+        if step == ["import", "ooni", path] and imports:
+            continue
+        try:
+            if step == "backup-api":
+                dest = os.path.join(WORK, "backup-api.sqlite")
+                src = sqlite3.connect(db, timeout=30)
+                out = sqlite3.connect(dest)
+                src.backup(out)
+                out.close()
+                src.close()
+                check = sqlite3.connect(dest).execute("PRAGMA integrity_check").fetchone()[0]
+                if check != "ok":
+                    errors.append(f"the online backup is not sound: {check}")
+            elif step == "sqlite3-shell":
+                dest = os.path.join(WORK, "backup-shell.sqlite")
+                r = subprocess.run(["sqlite3", "-cmd", ".timeout 30000", db, "PRAGMA integrity_check;", f".backup '{dest}'"],
+                                   capture_output=True, text=True, timeout=120)
+                if r.returncode != 0 or not r.stdout.startswith("ok"):
+                    errors.append(f"sqlite3 shell: {r.returncode} {r.stdout[:200]} {r.stderr[:200]}")
+            else:
+                r = subprocess.run([VIGIL, *step, *store_args()], capture_output=True, text=True, timeout=120)
+                if r.returncode != 0:
+                    errors.append(f"vigil {' '.join(step)} beside the server: {r.returncode} {r.stderr[-500:]}")
+                if step[0] == "import":
+                    imports += 1
+                    if not re.search(rf"stored:\s+{IMPORT_N}\b", r.stdout + r.stderr):
+                        errors.append(f"the import beside the server: {(r.stdout + r.stderr).strip()[-300:]}")
+            OPENED["count"] += 1
+        except (sqlite3.Error, subprocess.TimeoutExpired) as e:
+            errors.append(f"{step}: {e}")
+        time.sleep(0.05)
+    if not imports:
+        errors.append("the import beside the server never ran")
 
 
 def multinode_test():
@@ -440,9 +512,86 @@ def import_test():
     print(f"PASS: {len(uids)} imported measurements read back byte for byte ({BACKEND})")
 
 
+def revoke_test():
+    """A token revoked with `vigil token revoke`, and the tokens of an account disabled with
+    `vigil user disable`, are refused by every node within the promised second, while the
+    server takes submissions with another token (which is never refused)."""
+    vigil("user", "add", "probe1", "--role", "probe", "--password-stdin", *store_args(), stdin="probe-password\n")
+    vigil("user", "add", "probe2", "--role", "probe", "--password-stdin", *store_args(), stdin="probe-password\n")
+
+    def token(user):
+        r = subprocess.run([VIGIL, "token", "create", "--user", user, *store_args()], capture_output=True,
+                           text=True, timeout=120)
+        m = re.search(r"token (\d+) for", r.stderr)
+        if r.returncode != 0 or not m:
+            fail(f"vigil token create: {r.stderr}")
+        return r.stdout.strip(), m.group(1)
+
+    keep, _ = token("probe1")
+    revoked, revoked_id = token("probe1")
+    disabled, _ = token("probe2")
+    nodes = [Server()] + ([Server()] if BACKEND == "postgres" else [])
+    report = open_report(nodes[0].url, keep)
+    docs = iter(measurements(3000))
+    doc_lock = threading.Lock()
+
+    def submit(node, tok):
+        with doc_lock:
+            d = next(docs)
+        return http(f"{node.url}/report/{report}", '{"format":"json","content":' + d + "}", tok)[0]
+
+    stop, errors, load_count = threading.Event(), [], [0]
+
+    def load():
+        for i in range(2000):
+            if stop.is_set() or time.monotonic() > DEADLINE:
+                return
+            st = submit(nodes[i % len(nodes)], keep)
+            if st != 200:
+                errors.append(f"a valid token was refused with {st} during the revocations")
+                return
+            load_count[0] += 1
+
+    loader = threading.Thread(target=load)
+    loader.start()
+    results = []
+    for name, tok, change in (("revoked token", revoked, ["token", "revoke", revoked_id]),
+                              ("token of a disabled account", disabled, ["user", "disable", "probe2"])):
+        for node in nodes:  # every node has the token in its cache
+            if submit(node, tok) != 200:
+                fail(f"the {name} was refused before the change")
+        vigil(*change, *store_args())
+        changed = time.monotonic()
+        for node in nodes:
+            while True:
+                st = submit(node, tok)
+                if st == 401 or st == 403:
+                    break
+                if st != 200:
+                    fail(f"{name}: unexpected answer {st}")
+                if time.monotonic() - changed > 10:
+                    fail(f"{node.url} still accepts the {name} 10 s after `vigil {' '.join(change)}`")
+                time.sleep(0.02)
+            results.append((name, node.url, time.monotonic() - changed))
+    stop.set()
+    loader.join(timeout=60)
+    if errors:
+        fail(errors[0])
+    for name, url, latency in results:
+        print(f"{name}: refused by {url} {latency * 1000:.0f} ms after the command returned")
+        # The server re-reads a token at most once a second (CredentialCache's ttl); the rest
+        # is the time of one request on a loaded machine.
+        if latency > 1.5:
+            fail(f"{url} accepted the {name} for {latency:.2f} s, more than the promised second")
+    for node in nodes:
+        node.stop()
+    print(f"PASS: revocation and disabling reached {len(nodes)} node(s) within the second, "
+          f"{load_count[0]} submissions with a valid token all accepted ({BACKEND})")
+
+
 try:
     import urllib.parse
-    {"import": import_test, "kill": kill_test, "multinode": multinode_test, "probe": probe_test, "disruption": disruption_test}[MODE]()
+    {"import": import_test, "kill": kill_test, "revoke": revoke_test, "multinode": multinode_test, "probe": probe_test, "disruption": disruption_test}[MODE]()
 finally:
     for proc in SERVERS:
         if proc.poll() is None:

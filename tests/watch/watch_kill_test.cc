@@ -220,6 +220,42 @@ TEST_F(WatchKillTest, EveryCommittedEntrySurvivesSigkillAndTheJournalVerifies) {
   std::mt19937 rng(20261128);
   std::uniform_int_distribution<int> delay_ms(0, first_commit_ms * 2 + 400);
   int kills_after_commits = 0;
+  // Meanwhile other processes open the journal the ways the docs allow (the verifier, the
+  // sqlite3 shell's integrity check and backup): a process that drops its own SQLite locks
+  // lets such an opener delete the WAL it goes on writing, and the kills then lose entries.
+  std::atomic<bool> stop_openers{false};
+  std::atomic<int> openings{0};
+  std::atomic<int> opener_failures{0};
+  std::string last_opener_failure;
+  std::thread openers([&] {
+    const std::string out = (dir_ / "opener.txt").string();
+    const std::string commands[] = {
+        std::string(VIGIL_BINARY) + " probe journal verify " + journal_ + " > " + out + " 2>&1",
+        "sqlite3 -cmd '.timeout 10000' " + journal_ + " 'PRAGMA integrity_check;' '.backup " + (dir_ / "backup.sqlite").string() +
+            "' > " + out + " 2>&1 && head -c 2 " + out + " | grep -q ok"};
+    for (int i = 0; i < 5000 && !stop_openers; ++i) {
+      if (!std::filesystem::exists(journal_)) {
+        std::this_thread::sleep_for(20ms);
+        continue;
+      }
+      const int rc = std::system(commands[i % 2].c_str());
+      ++openings;
+      if (rc != 0) {
+        std::ifstream in(out);
+        last_opener_failure = commands[i % 2] + ": " + std::string(std::istreambuf_iterator<char>(in), {});
+        ++opener_failures;
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  struct JoinOpeners {
+    std::atomic<bool>& stop;
+    std::thread& t;
+    ~JoinOpeners() {
+      stop = true;
+      if (t.joinable()) t.join();
+    }
+  } join_openers{stop_openers, openers};
   for (int run = 0; run < 100; ++run) {
     ASSERT_LT(Steady::now(), deadline) << "the kill test exceeded its time bound at run " << run;
     Child child = Spawn(WatchArgs());
@@ -257,11 +293,25 @@ TEST_F(WatchKillTest, EveryCommittedEntrySurvivesSigkillAndTheJournalVerifies) {
     ASSERT_GE(report.last_seq, highest_committed)
         << "run " << run << ": an entry reported as committed is missing";
   }
+  stop_openers = true;
+  openers.join();
+  EXPECT_GT(openings.load(), 20) << "the journal was hardly opened by other processes";
+  EXPECT_EQ(opener_failures.load(), 0) << last_opener_failure;
+  {
+    sqlite3* check = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(journal_.c_str(), &check, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    ASSERT_EQ(sqlite3_prepare_v2(check, "PRAGMA integrity_check", -1, &st, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
+    EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(st, 0)), "ok");
+    sqlite3_finalize(st);
+    sqlite3_close(check);
+  }
   // Most kills land after the process has committed something (the others, during startup).
   EXPECT_GE(kills_after_commits, 40) << "first commit after " << first_commit_ms << " ms";
   EXPECT_GT(highest_committed, 100);
-  std::printf("%d of 100 kills after commits; first commit after %d ms; %lld entries\n",
-              kills_after_commits, first_commit_ms, static_cast<long long>(highest_committed + 1));
+  std::printf("%d of 100 kills after commits; first commit after %d ms; %lld entries; %d openings by other processes\n",
+              kills_after_commits, first_commit_ms, static_cast<long long>(highest_committed + 1), openings.load());
 
   // The command-line verifier agrees, and catches a tampered entry.
   const std::string verify = std::string(VIGIL_BINARY) + " probe journal verify " + journal_ +

@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "core/private_file.h"
 #include "store/connection_pool.h"
 #include "store/prepare.h"
 #include "store/sqlite/page_cache.h"
@@ -456,13 +457,37 @@ ApiToken ReadToken(const Stmt& s) {
 }  // namespace
 
 struct SqliteStore::Impl {
+  // What SyncCommitted and Sync flush, under sync_mu: descriptors of the WAL and of its
+  // folder, kept for the store's life. Never one of the database file (or its -shm): on
+  // Linux, closing any descriptor of a file drops every POSIX lock the process holds on it,
+  // SQLite's included, and another process (`vigil user`, a backup, the sqlite3 shell)
+  // would then believe itself alone, checkpoint and delete the WAL that this store goes on
+  // writing (sqlite.org/howtocorrupt.html, 2.2). SQLite locks the database file and the
+  // -shm file only, so replacing a WAL descriptor whose file SQLite has replaced is safe;
+  // the database file needs no flush from here: SQLite flushes it after every checkpoint
+  // (synchronous is FULL or NORMAL, never OFF). Declared first, so closed after every
+  // connection below.
+  struct Descriptor {
+    int fd = -1;
+    Descriptor() = default;
+    Descriptor(const Descriptor&) = delete;
+    Descriptor& operator=(const Descriptor&) = delete;
+    ~Descriptor() { Reset(-1); }
+    void Reset(int next) {
+      if (fd >= 0) ::close(fd);
+      fd = next;
+    }
+  };
+  std::mutex sync_mu;
+  Descriptor wal;
+  ino_t wal_inode = 0;
+  Descriptor folder;
+
   std::string path;
   SqliteOptions options;
   ConnectionPool<Connection> pool;
   std::mutex write_mu;
   std::unique_ptr<Connection> writer;  // under write_mu
-  std::mutex sync_mu;
-  ino_t synced_wal_inode = 0;  // the WAL file whose directory entry is known durable
 
   // Checkpoints. The writer's WAL hook (OnCommit) replaces SQLite's automatic checkpoint
   // (the same PASSIVE checkpoint every kCheckpointFrames frames) until CheckpointIfDue is
@@ -730,6 +755,8 @@ SqliteStore::~SqliteStore() = default;
 
 Result<std::unique_ptr<SqliteStore>> SqliteStore::Open(const std::string& path, SqliteOptions options) {
   sqlite_page_cache::Install();  // before SQLite initializes (page_cache.h)
+  // Created 0600 before SQLite opens it: its WAL and shared-memory files take its mode.
+  if (auto r = PrepareSqliteFile(path); !r) return tl::unexpected(r.error());
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;
@@ -839,21 +866,9 @@ Result<void> SqliteStore::EndBulkLoad() {
 }
 
 Result<void> SqliteStore::Sync() {
-  // synchronous=NORMAL commits are complete in the WAL but not flushed; fsync on any
-  // descriptor of a file flushes all of it (the WAL may be gone after a checkpoint).
-  std::string dir = std::filesystem::path(impl_->path).parent_path().string();
-  for (const std::string& file : {impl_->path + "-wal", impl_->path, dir.empty() ? std::string(".") : dir}) {
-    int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-      if (errno == ENOENT && file != impl_->path) continue;
-      return Fail("io_error", fmt::format("cannot open {}: {}", file, std::strerror(errno)));
-    }
-    int rc = ::fsync(fd);
-    int err = errno;
-    ::close(fd);
-    if (rc != 0) return Fail("io_error", fmt::format("cannot flush {}: {}", file, std::strerror(err)));
-  }
-  return {};
+  // synchronous=NORMAL commits are complete in the WAL but not flushed: flushing the WAL
+  // makes them durable (the database file is SQLite's to flush, see Impl::wal).
+  return SyncCommitted();
 }
 
 Result<void> SqliteStore::SyncCommitted() {
@@ -863,20 +878,42 @@ Result<void> SqliteStore::SyncCommitted() {
   // new WAL file) the folder is flushed too, so that the file's name is on disk.
   std::lock_guard lock(impl_->sync_mu);
   const std::string wal = impl_->path + "-wal";
-  int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (errno == ENOENT) return Sync();  // no WAL (yet): flush everything
-    return Fail("io_error", fmt::format("cannot open {}: {}", wal, std::strerror(errno)));
-  }
   struct stat st {};
-  int rc = ::fstat(fd, &st);
-  if (rc == 0) rc = ::fdatasync(fd);
-  int err = errno;
-  ::close(fd);
-  if (rc != 0) return Fail("io_error", fmt::format("cannot flush {}: {}", wal, std::strerror(err)));
-  if (st.st_ino != impl_->synced_wal_inode) {
-    if (auto r = Sync(); !r) return r;
-    impl_->synced_wal_inode = st.st_ino;
+  if (::stat(wal.c_str(), &st) != 0) {
+    // No WAL: nothing was committed since the last connection closed, which checkpointed
+    // (and flushed) everything into the database file.
+    if (errno == ENOENT) return {};
+    return Fail("io_error", fmt::format("cannot stat {}: {}", wal, std::strerror(errno)));
+  }
+  bool new_file = false;
+  if (impl_->wal.fd < 0 || st.st_ino != impl_->wal_inode) {
+    const int fd = ::open(wal.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return Fail("io_error", fmt::format("cannot open {}: {}", wal, std::strerror(errno)));
+    if (::fstat(fd, &st) != 0) {
+      const int err = errno;
+      ::close(fd);  // a WAL file: SQLite holds no lock on it (see Impl::wal)
+      return Fail("io_error", fmt::format("cannot stat {}: {}", wal, std::strerror(err)));
+    }
+    impl_->wal.Reset(fd);
+    impl_->wal_inode = st.st_ino;
+    new_file = true;
+  }
+  if (::fdatasync(impl_->wal.fd) != 0) {
+    return Fail("io_error", fmt::format("cannot flush {}: {}", wal, std::strerror(errno)));
+  }
+  if (new_file) {
+    if (impl_->folder.fd < 0) {
+      std::string dir = std::filesystem::path(impl_->path).parent_path().string();
+      if (dir.empty()) dir = ".";
+      const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      if (fd < 0) return Fail("io_error", fmt::format("cannot open {}: {}", dir, std::strerror(errno)));
+      impl_->folder.Reset(fd);
+    }
+    if (::fsync(impl_->folder.fd) != 0) {
+      const int err = errno;
+      impl_->wal_inode = 0;  // the name is not known durable: flush the folder next time
+      return Fail("io_error", fmt::format("cannot flush the folder of {}: {}", impl_->path, std::strerror(err)));
+    }
   }
   return {};
 }

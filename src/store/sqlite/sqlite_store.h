@@ -8,6 +8,9 @@
 // InsertBatchUnflushed commits one batch as kNormal would; SyncCommitted() then fsyncs the
 // WAL (the collector acknowledges its rows only after that).
 //
+// Files: the database is created 0600 (SQLite gives its -wal and -shm the same mode), and
+// other processes may open it while this store is open (docs/deployment.md).
+//
 // Thread-safety: safe to share between threads. Each call borrows a connection from a
 // small pool (SQLite connections are not shared between threads at the same time);
 // writers queue on one in-process mutex and take SQLite's write lock with BEGIN
@@ -45,7 +48,10 @@ class SqliteStore : public Store {
                                                           std::span<const RawBlock> blocks = {}) override;
   Result<void> SyncCommitted() override;
   Result<bool> CheckpointIfDue() override;
-  // fsyncs the WAL and the database file (what synchronous=NORMAL leaves to the OS).
+  // Makes every commit so far durable: fsyncs the WAL (what synchronous=NORMAL leaves to the
+  // OS), and its folder when the WAL file is new. SQLite itself flushes the database file
+  // after each checkpoint. Neither this nor SyncCommitted ever opens the database file:
+  // closing a descriptor of it would drop SQLite's locks (see docs/deployment.md).
   Result<void> Sync() override;
   Result<bool> BeginBulkLoad() override;
   Result<void> EndBulkLoad() override;
