@@ -1,57 +1,14 @@
 #include "probe/outbox.h"
 
-#include <sqlite3.h>
-
-#include <filesystem>
-#include <system_error>
-
 #include <fmt/format.h>
 
 #include "core/failure.h"
-#include "core/private_file.h"
+#include "core/sqlite_db.h"
 
 namespace vigil::probe {
 namespace {
 
-// A prepared statement that finalizes itself.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) {
-    rc_ = sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr);
-  }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-
-  bool ok() const { return rc_ == SQLITE_OK; }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(stmt_, i, v);
-    return *this;
-  }
-  Stmt& Bind(int i, const std::string& v) {
-    sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  // SQLITE_ROW, SQLITE_DONE or an error code.
-  int Step() { return sqlite3_step(stmt_); }
-  int64_t Int(int col) { return sqlite3_column_int64(stmt_, col); }
-  std::string Text(int col) {
-    const auto* p = sqlite3_column_text(stmt_, col);
-    return p == nullptr ? std::string()
-                        : std::string(reinterpret_cast<const char*>(p),
-                                      static_cast<std::size_t>(sqlite3_column_bytes(stmt_, col)));
-  }
-
- private:
-  sqlite3_stmt* stmt_ = nullptr;
-  int rc_;
-};
-
-tl::unexpected<Error> DbError(sqlite3* db, std::string_view what) {
-  return Fail(std::string(failure::kIoError), fmt::format("outbox: {}: {}", what, sqlite3_errmsg(db)));
-}
-
-constexpr const char* kSchema = R"sql(
+constexpr std::string_view kSchemaV1 = R"sql(
 CREATE TABLE IF NOT EXISTS runs(
   id INTEGER PRIMARY KEY,
   created TEXT NOT NULL DEFAULT (datetime('now')),
@@ -83,194 +40,165 @@ CREATE TABLE IF NOT EXISTS measurements(
 CREATE INDEX IF NOT EXISTS measurements_pending ON measurements(uploaded, id);
 )sql";
 
+// Append only: a released migration never changes. Version 1 is the schema outboxes had before
+// they recorded versions (CREATE ... IF NOT EXISTS, so such an outbox takes it unchanged).
+constexpr sql::Migration kMigrations[] = {{1, "runs, planned items, measurements", kSchemaV1}};
+
+// The outbox's errors are the probe's io_error, naming what failed.
+tl::unexpected<Error> OutboxError(std::string_view what, const Error& e) {
+  return Fail(std::string(failure::kIoError), fmt::format("outbox: {}: {}", what, e.message));
+}
+
+template <typename T>
+Result<T> Named(std::string_view what, Result<T> r) {
+  if (!r) return OutboxError(what, r.error());
+  return r;
+}
+
 }  // namespace
 
-Outbox::~Outbox() { sqlite3_close_v2(db_); }
-
-Result<bool> Outbox::Exec(const char* sql) {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string message = err != nullptr ? err : "unknown error";
-    sqlite3_free(err);
-    return Fail(std::string(failure::kIoError), "outbox: " + message);
-  }
-  return true;
-}
+Outbox::Outbox(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+Outbox::~Outbox() = default;
 
 Result<std::unique_ptr<Outbox>> Outbox::Open(const std::string& path) {
   // The outbox is the volunteer's: 0600, and so are the WAL and shared memory SQLite makes.
-  if (auto prepared = PrepareSqliteFile(path); !prepared) {
-    return Fail(std::string(failure::kIoError), "cannot create outbox: " + prepared.error().message);
-  }
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db,
-                                 SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                                 nullptr);
-  std::unique_ptr<Outbox> outbox(new Outbox(db));
-  if (rc != SQLITE_OK) {
-    return Fail(std::string(failure::kIoError),
-                fmt::format("cannot open outbox {}: {}", path, sqlite3_errmsg(db)));
-  }
-  sqlite3_busy_timeout(db, 5000);
   // WAL with synchronous=FULL: a committed transaction survives a crash or power loss.
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;",
-                          "PRAGMA foreign_keys=ON;", kSchema}) {
-    auto r = outbox->Exec(sql);
-    if (!r) return Fail(r.error().failure, path + ": " + r.error().message);
+  SqliteOpenOptions options;
+  options.pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;";
+  auto db = SqliteDb::Open(path, options);
+  if (!db) return Fail(std::string(failure::kIoError), fmt::format("cannot open outbox {}: {}", path, db.error().message));
+  sql::MigrateOptions migrate;
+  migrate.what = path;
+  if (auto r = sql::Migrate(**db, kMigrations, migrate); !r) {
+    return Fail(r.error().failure == "unsupported" ? r.error().failure : std::string(failure::kIoError),
+                r.error().message);
   }
-  return outbox;
+  return std::unique_ptr<Outbox>(new Outbox(std::move(*db)));
 }
 
-Result<int64_t> Outbox::CreateRun(const std::vector<PlannedItem>& items,
-                                  const std::string& settings) {
+Result<int64_t> Outbox::CreateRun(const std::vector<PlannedItem>& items, const std::string& settings) {
   std::lock_guard lock(mu_);
-  if (auto r = Exec("BEGIN IMMEDIATE;"); !r) return tl::unexpected(r.error());
-  Stmt run(db_, "INSERT INTO runs(settings) VALUES(?)");
-  if (!run.ok() || run.Bind(1, settings).Step() != SQLITE_DONE) {
-    auto e = DbError(db_, "create run");
-    (void)Exec("ROLLBACK;");
-    return e;
-  }
-  const int64_t run_id = sqlite3_last_insert_rowid(db_);
-  int64_t seq = 0;
-  for (const auto& i : items) {
-    Stmt one(db_, "INSERT INTO run_items(run_id, seq, test_name, input) VALUES(?,?,?,?)");
-    if (!one.ok() || one.Bind(1, run_id).Bind(2, seq++).Bind(3, i.test_name).Bind(4, i.input).Step() !=
-                         SQLITE_DONE) {
-      auto e = DbError(db_, "plan run");
-      (void)Exec("ROLLBACK;");
-      return e;
+  return Named("plan run", sql::InTransaction<int64_t>(*db_, [&](sql::Connection& c) -> Result<int64_t> {
+    if (auto r = c.Run("INSERT INTO runs(settings) VALUES(?1)", sql::Params().Text(settings)); !r) {
+      return tl::unexpected(r.error());
     }
-  }
-  if (auto r = Exec("COMMIT;"); !r) return tl::unexpected(r.error());
-  return run_id;
+    const int64_t run_id = db_->LastInsertRowid();
+    int64_t seq = 0;
+    for (const auto& i : items) {
+      auto r = c.Run("INSERT INTO run_items(run_id, seq, test_name, input) VALUES(?1, ?2, ?3, ?4)",
+                     sql::Params().Int(run_id).Int(seq++).Text(i.test_name).Text(i.input));
+      if (!r) return tl::unexpected(r.error());
+    }
+    return run_id;
+  }));
 }
 
 Result<std::optional<std::pair<int64_t, std::string>>> Outbox::LatestUnfinishedRun() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT id, settings FROM runs WHERE finished = 0 ORDER BY id DESC LIMIT 1");
-  if (!s.ok()) return DbError(db_, "find run");
-  const int rc = s.Step();
-  if (rc == SQLITE_DONE) return std::optional<std::pair<int64_t, std::string>>();
-  if (rc != SQLITE_ROW) return DbError(db_, "find run");
-  return std::optional<std::pair<int64_t, std::string>>(std::make_pair(s.Int(0), s.Text(1)));
+  return Named("find run", db_->QueryOne<std::pair<int64_t, std::string>>(
+                               "SELECT id, settings FROM runs WHERE finished = 0 ORDER BY id DESC LIMIT 1", {},
+                               [](const sql::Row& r) { return std::make_pair(r.Int(0), r.String(1)); }));
 }
 
 Result<std::vector<PlannedItem>> Outbox::PendingItems(int64_t run_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT id, test_name, input FROM run_items WHERE run_id = ? AND done = 0 ORDER BY seq");
-  if (!s.ok()) return DbError(db_, "pending items");
-  s.Bind(1, run_id);
-  std::vector<PlannedItem> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back({s.Int(0), s.Text(1), s.Text(2)});
-  if (rc != SQLITE_DONE) return DbError(db_, "pending items");
-  return out;
+  return Named("pending items", db_->Query<PlannedItem>(
+                                    "SELECT id, test_name, input FROM run_items WHERE run_id = ?1 AND done = 0 ORDER BY seq",
+                                    sql::Params().Int(run_id),
+                                    [](const sql::Row& r) { return PlannedItem{r.Int(0), r.String(1), r.String(2)}; }));
 }
 
 Result<RunCounts> Outbox::Counts(int64_t run_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT (SELECT count(*) FROM run_items WHERE run_id = ?1),"
-         "       (SELECT count(*) FROM run_items WHERE run_id = ?1 AND done = 1),"
-         "       (SELECT count(*) FROM measurements WHERE run_id = ?1 AND blocked = 1)");
-  if (!s.ok() || s.Bind(1, run_id).Step() != SQLITE_ROW) return DbError(db_, "count");
-  return RunCounts{static_cast<std::size_t>(s.Int(0)), static_cast<std::size_t>(s.Int(1)),
-                   static_cast<std::size_t>(s.Int(2))};
+  auto counts = db_->QueryOne<RunCounts>(
+      "SELECT (SELECT count(*) FROM run_items WHERE run_id = ?1),"
+      "       (SELECT count(*) FROM run_items WHERE run_id = ?1 AND done = 1),"
+      "       (SELECT count(*) FROM measurements WHERE run_id = ?1 AND blocked = 1)",
+      sql::Params().Int(run_id), [](const sql::Row& r) {
+        return RunCounts{static_cast<std::size_t>(r.Int(0)), static_cast<std::size_t>(r.Int(1)),
+                         static_cast<std::size_t>(r.Int(2))};
+      });
+  if (!counts) return OutboxError("count", counts.error());
+  return counts->value_or(RunCounts{});
 }
 
 Result<int64_t> Outbox::Commit(int64_t run_id, int64_t item_id, const MeasurementMeta& meta,
                                const std::string& json) {
   std::lock_guard lock(mu_);
-  if (auto r = Exec("BEGIN IMMEDIATE;"); !r) return tl::unexpected(r.error());
-  Stmt mark(db_, "UPDATE run_items SET done = 1 WHERE id = ? AND run_id = ? AND done = 0");
-  if (!mark.ok() || mark.Bind(1, item_id).Bind(2, run_id).Step() != SQLITE_DONE ||
-      sqlite3_changes(db_) != 1) {
-    auto e = Fail(std::string(failure::kIoError),
+  return sql::InTransaction<int64_t>(*db_, [&](sql::Connection& c) -> Result<int64_t> {
+    auto marked = c.Run("UPDATE run_items SET done = 1 WHERE id = ?1 AND run_id = ?2 AND done = 0",
+                        sql::Params().Int(item_id).Int(run_id));
+    if (!marked) return OutboxError("store measurement", marked.error());
+    if (*marked != 1) {
+      return Fail(std::string(failure::kIoError),
                   fmt::format("outbox: item {} of run {} is unknown or already done", item_id, run_id));
-    (void)Exec("ROLLBACK;");
-    return e;
-  }
-  Stmt insert(db_,
-              "INSERT INTO measurements(run_id, item_id, test_name, test_version, input, probe_cc,"
-              " probe_asn, test_start_time, blocked, json)"
-              " SELECT ?, ?, ?, ?, input, ?, ?, ?, ?, ? FROM run_items WHERE id = ?");
-  if (!insert.ok() ||
-      insert.Bind(1, run_id).Bind(2, item_id).Bind(3, meta.test_name).Bind(4, meta.test_version)
-              .Bind(5, meta.probe_cc).Bind(6, meta.probe_asn).Bind(7, meta.test_start_time)
-              .Bind(8, meta.blocked ? 1 : 0).Bind(9, json).Bind(10, item_id).Step() != SQLITE_DONE) {
-    auto e = DbError(db_, "store measurement");
-    (void)Exec("ROLLBACK;");
-    return e;
-  }
-  const int64_t id = sqlite3_last_insert_rowid(db_);
-  if (auto r = Exec("COMMIT;"); !r) return tl::unexpected(r.error());
-  return id;
+    }
+    auto inserted = c.Run(
+        "INSERT INTO measurements(run_id, item_id, test_name, test_version, input, probe_cc,"
+        " probe_asn, test_start_time, blocked, json)"
+        " SELECT ?1, ?2, ?3, ?4, input, ?5, ?6, ?7, ?8, ?9 FROM run_items WHERE id = ?2",
+        sql::Params()
+            .Int(run_id)
+            .Int(item_id)
+            .Text(meta.test_name)
+            .Text(meta.test_version)
+            .Text(meta.probe_cc)
+            .Text(meta.probe_asn)
+            .Text(meta.test_start_time)
+            .Bool(meta.blocked)
+            .Text(json));
+    if (!inserted) return OutboxError("store measurement", inserted.error());
+    return db_->LastInsertRowid();
+  });
 }
 
 Result<bool> Outbox::FinishRun(int64_t run_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE runs SET finished = 1 WHERE id = ?");
-  if (!s.ok() || s.Bind(1, run_id).Step() != SQLITE_DONE) return DbError(db_, "finish run");
+  auto r = db_->Run("UPDATE runs SET finished = 1 WHERE id = ?1", sql::Params().Int(run_id));
+  if (!r) return OutboxError("finish run", r.error());
   return true;
 }
 
 Result<std::vector<std::string>> Outbox::RunMeasurements(int64_t run_id) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT m.json FROM measurements m JOIN run_items i ON i.id = m.item_id"
-         " WHERE m.run_id = ? ORDER BY i.seq");
-  if (!s.ok()) return DbError(db_, "read run");
-  s.Bind(1, run_id);
-  std::vector<std::string> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.push_back(s.Text(0));
-  if (rc != SQLITE_DONE) return DbError(db_, "read run");
-  return out;
+  return Named("read run", db_->Query<std::string>("SELECT m.json FROM measurements m JOIN run_items i ON i.id = m.item_id"
+                                                   " WHERE m.run_id = ?1 ORDER BY i.seq",
+                                                   sql::Params().Int(run_id),
+                                                   [](const sql::Row& r) { return r.String(0); }));
 }
 
 Result<std::vector<StoredMeasurement>> Outbox::PendingUploads(std::size_t limit) {
   std::lock_guard lock(mu_);
-  Stmt s(db_,
-         "SELECT id, test_name, test_version, probe_cc, probe_asn, test_start_time, json"
-         " FROM measurements WHERE uploaded = 0 ORDER BY id LIMIT ?");
-  if (!s.ok()) return DbError(db_, "pending uploads");
-  s.Bind(1, static_cast<int64_t>(limit));
-  std::vector<StoredMeasurement> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) {
-    out.push_back({s.Int(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6)});
-  }
-  if (rc != SQLITE_DONE) return DbError(db_, "pending uploads");
-  return out;
+  return Named("pending uploads",
+               db_->Query<StoredMeasurement>(
+                   "SELECT id, test_name, test_version, probe_cc, probe_asn, test_start_time, json"
+                   " FROM measurements WHERE uploaded = 0 ORDER BY id LIMIT ?1",
+                   sql::Params().Int(static_cast<int64_t>(limit)), [](const sql::Row& r) {
+                     return StoredMeasurement{r.Int(0),    r.String(1), r.String(2), r.String(3),
+                                              r.String(4), r.String(5), r.String(6)};
+                   }));
 }
 
-Result<bool> Outbox::MarkUploaded(int64_t id, const std::string& report_id,
-                                  const std::string& measurement_uid) {
+Result<bool> Outbox::MarkUploaded(int64_t id, const std::string& report_id, const std::string& measurement_uid) {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "UPDATE measurements SET uploaded = 1, report_id = ?, measurement_uid = ? WHERE id = ?");
-  if (!s.ok() || s.Bind(1, report_id).Bind(2, measurement_uid).Bind(3, id).Step() != SQLITE_DONE) {
-    return DbError(db_, "mark uploaded");
-  }
+  auto r = db_->Run("UPDATE measurements SET uploaded = 1, report_id = ?1, measurement_uid = ?2 WHERE id = ?3",
+                    sql::Params().Text(report_id).Text(measurement_uid).Int(id));
+  if (!r) return OutboxError("mark uploaded", r.error());
   return true;
 }
 
 Result<std::size_t> Outbox::CountPendingUploads() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT count(*) FROM measurements WHERE uploaded = 0");
-  if (!s.ok() || s.Step() != SQLITE_ROW) return DbError(db_, "count uploads");
-  return static_cast<std::size_t>(s.Int(0));
+  auto n = db_->QueryInt("SELECT count(*) FROM measurements WHERE uploaded = 0");
+  if (!n) return OutboxError("count uploads", n.error());
+  return static_cast<std::size_t>(*n);
 }
 
 Result<std::vector<std::pair<std::string, bool>>> Outbox::AllMeasurements() {
   std::lock_guard lock(mu_);
-  Stmt s(db_, "SELECT input, uploaded FROM measurements ORDER BY id");
-  if (!s.ok()) return DbError(db_, "list");
-  std::vector<std::pair<std::string, bool>> out;
-  int rc;
-  while ((rc = s.Step()) == SQLITE_ROW) out.emplace_back(s.Text(0), s.Int(1) != 0);
-  if (rc != SQLITE_DONE) return DbError(db_, "list");
-  return out;
+  return Named("list", db_->Query<std::pair<std::string, bool>>(
+                           "SELECT input, uploaded FROM measurements ORDER BY id", {},
+                           [](const sql::Row& r) { return std::make_pair(r.String(0), r.Bool(1)); }));
 }
 
 }  // namespace vigil::probe

@@ -18,7 +18,9 @@
 
 #include "core/result.h"
 
-struct sqlite3;
+namespace vigil {
+class SqliteDb;
+}
 
 namespace vigil::probe {
 
@@ -88,11 +90,10 @@ class Outbox {
   Result<std::vector<std::pair<std::string, bool>>> AllMeasurements();
 
  private:
-  explicit Outbox(sqlite3* db) : db_(db) {}
-  Result<bool> Exec(const char* sql);
+  explicit Outbox(std::unique_ptr<SqliteDb> db);
 
   std::mutex mu_;
-  sqlite3* db_;
+  std::unique_ptr<SqliteDb> db_;  // under mu_
 };
 
 }  // namespace vigil::probe
