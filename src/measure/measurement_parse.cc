@@ -1,9 +1,9 @@
 // Parsing OONI measurements from JSON (see measurement_json.h).
 #include <fmt/format.h>
 
-#include "core/base64.h"
 #include "core/failure.h"
 #include "core/json_read.h"
+#include "measure/binary_value.h"
 #include "measure/measurement_dom.h"
 #include "measure/measurement_json.h"
 
@@ -58,7 +58,7 @@ class Reader {
   std::string Str(Element v, const Where& path) {
     auto s = json::AsString(v);
     if (!s) {
-      if (!v.is_null()) Fail(path, "expected a string");
+      if (!v.is_null()) Fail(path, NotAString(v, "expected a string"));
       return {};
     }
     return std::string(*s);
@@ -67,7 +67,7 @@ class Reader {
     if (v.is_null()) return std::nullopt;
     auto s = json::AsString(v);
     if (!s) {
-      Fail(path, "expected a string or null");
+      Fail(path, NotAString(v, "expected a string or null"));
       return std::nullopt;
     }
     return std::string(*s);
@@ -143,7 +143,24 @@ class Reader {
     return out;
   }
 
-  // Header lists: [[name, value], ...]; header maps: {name: value or [values]}.
+  // OONI's MaybeBinaryData (binary_value.h) into *out (nullptr: check only). `what` names
+  // the value in an error ("header \"Server\"").
+  bool MaybeBinary(Element v, const Where& path, std::string_view what, std::string* out) {
+    if (auto s = json::AsString(v)) {
+      if (out != nullptr) out->assign(*s);
+      return true;
+    }
+    auto bytes = DecodeMaybeBinary(v);
+    if (!bytes) {
+      Fail(path, fmt::format("{}: {}", what, bytes.error().message));
+      return false;
+    }
+    if (out != nullptr) *out = std::move(*bytes);
+    return true;
+  }
+
+  // Header lists: [[name, value], ...]; header maps: {name: value or [values]}. Values
+  // may be binary (df-001), names may not.
   Headers HeaderList(Element v, const Where& path) {
     Headers out;
     if (v.is_null()) return out;
@@ -158,18 +175,23 @@ class Reader {
         Fail(path, "expected [name, value] pairs");
         return out;
       }
-      auto name = json::AsString(pair->at(0).value_unsafe());
-      auto value = json::AsString(pair->at(1).value_unsafe());
-      if (!name || !value) {
-        Fail(path, "expected string header names and values");
+      Element name_e = pair->at(0).value_unsafe();
+      auto name = json::AsString(name_e);
+      if (!name) {
+        Fail(path, LooksBinary(name_e)
+                       ? "header names must be strings (df-001-httpt allows binary data only in header values)"
+                       : "expected string header names");
         return out;
       }
-      out.emplace_back(std::string(*name), std::string(*value));
+      std::string value;
+      if (!MaybeBinary(pair->at(1).value_unsafe(), path, HeaderWhat(*name), &value)) return out;
+      out.emplace_back(std::string(*name), std::move(value));
     }
     return out;
   }
-  // copy=false checks the types only.
-  Headers HeaderMap(Element v, const Where& path, bool copy = true) {
+  // copy=false checks the values only. binary=false refuses binary values (the test
+  // helper's answer, whose header values are strings).
+  Headers HeaderMap(Element v, const Where& path, bool copy = true, bool binary = true) {
     Headers out;
     if (v.is_null()) return out;
     auto o = json::AsObject(v);
@@ -177,47 +199,50 @@ class Reader {
       Fail(path, "expected an object of headers");
       return out;
     }
+    std::string value;
+    auto one = [&](std::string_view key, Element e) {
+      if (!binary && !json::AsString(e)) {
+        Fail(path, LooksBinary(e) ? fmt::format("{}: expected a string ({})", HeaderWhat(key), kNoBinaryHere)
+                                  : fmt::format("{}: expected a string", HeaderWhat(key)));
+        return false;
+      }
+      if (!MaybeBinary(e, path, HeaderWhat(key), copy ? &value : nullptr)) return false;
+      if (copy) out.emplace_back(std::string(key), std::move(value));
+      return true;
+    };
     for (auto [key, val] : *o) {
-      if (auto s = json::AsString(val)) {
-        if (copy) out.emplace_back(std::string(key), std::string(*s));
-      } else if (auto a = json::AsArray(val)) {
+      if (val.is_null()) continue;
+      if (auto a = json::AsArray(val)) {
         // Legacy shape: {"Name": ["v1", "v2"]}.
         for (Element e : *a) {
-          if (auto item = json::AsString(e); item && copy) out.emplace_back(std::string(key), std::string(*item));
+          if (!one(key, e)) return out;
         }
-      } else if (!val.is_null()) {
-        Fail(path, "expected string header values");
+      } else if (!one(key, val)) {
         return out;
       }
     }
     return out;
   }
-  HttpBody Body(Element v, const Where& path) {
+  HttpBody Body(Element v, const Where& path, std::string_view what = "body") {
     HttpBody body;
     if (v.is_null()) return body;
-    if (auto s = json::AsString(v)) {
-      body.bytes = std::string(*s);
-      return body;
-    }
-    if (auto o = json::AsObject(v)) {
-      auto format = json::StringField(*o, "format");
-      auto data = json::StringField(*o, "data");
-      if (format && *format == "base64" && data) {
-        auto decoded = Base64Decode(*data);
-        if (!decoded) {
-          Fail(path, "invalid base64 body");
-          return body;
-        }
-        body.bytes = std::move(*decoded);
-        body.base64 = true;
-        return body;
-      }
-    }
-    Fail(path, "expected a string, a {\"format\":\"base64\",\"data\":...} object or null");
+    std::string bytes;
+    if (!MaybeBinary(v, path, what, &bytes)) return body;
+    body.base64 = !v.is_string();
+    body.bytes = std::move(bytes);
     return body;
   }
 
  private:
+  static std::string HeaderWhat(std::string_view name) {
+    return fmt::format("header \"{}\"", name.substr(0, 100));
+  }
+  // The error for a value that should have been a string; a binary value is named as one.
+  static std::string NotAString(Element v, std::string_view expected) {
+    if (!LooksBinary(v)) return std::string(expected);
+    return fmt::format("{} ({})", expected, kNoBinaryHere);
+  }
+
   const ParseOptions& options_;
   std::string error_;
 };
@@ -303,7 +328,8 @@ TlsHandshake ParseTls(Reader& r, Object o, size_t i) {
         break;
       }
       for (Element e : *a) {
-        auto cert = r.Body(e, path + ".peer_certificates");
+        auto cert = r.Body(e, path + ".peer_certificates", "certificate");
+        if (!r.ok()) break;
         if (cert.bytes) h.peer_certificates.push_back(std::move(*cert.bytes));
       }
     } else r.Keep(h.extra, k, v);
@@ -426,7 +452,8 @@ Control ParseControl(Reader& r, Object o) {
         if (hk == "body_length") h.body_length = r.Int(hv, path + ".http_request.body_length", -1);
         else if (hk == "failure") h.failure = r.OptStr(hv, path + ".http_request.failure");
         else if (hk == "title") h.title = r.Str(hv, path + ".http_request.title");
-        else if (hk == "headers") h.headers = r.HeaderMap(hv, path + ".http_request.headers");
+        else if (hk == "headers")
+          h.headers = r.HeaderMap(hv, path + ".http_request.headers", /*copy=*/true, /*binary=*/false);
         else if (hk == "status_code") h.status_code = r.Int(hv, path + ".http_request.status_code", -1);
         else r.Keep(h.extra, hk, hv);
       }
