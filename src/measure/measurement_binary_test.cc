@@ -178,7 +178,7 @@ TEST(BinaryValues, RefusedWhereTheSpecificationAllowsNone) {
       {WithResponse(R"({"headers_list":[[{"format":"base64","data":"U2VydmVy"},"x"]]})"),
        "test_keys.requests[0].response.headers_list"},
       {R"({"test_name":"web_connectivity","test_keys":{"queries":[{"answers":[{"answer_type":"A","ipv4":{"format":"base64","data":"AQIDBA=="}}]}]}})",
-       "test_keys.queries[0].answers"},
+       "test_keys.queries[0].answers.ipv4"},
       {R"({"test_name":"web_connectivity","test_keys":{"queries":[{"hostname":{"format":"base64","data":"eA=="}}]}})",
        "test_keys.queries[0].hostname"},
       {R"({"test_name":"web_connectivity","test_keys":{"control":{"http_request":{"headers":{"Server":{"format":"base64","data":"eA=="}}}}}})",

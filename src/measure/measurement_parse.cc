@@ -18,13 +18,13 @@ using internal::Where;
 DnsAnswer ParseAnswer(Reader& r, Object o, const Where& path) {
   DnsAnswer a;
   for (auto [k, v] : o) {
-    if (k == "answer_type") a.answer_type = r.Str(v, path);
-    else if (k == "ipv4") a.ipv4 = r.OptStr(v, path);
-    else if (k == "ipv6") a.ipv6 = r.OptStr(v, path);
-    else if (k == "hostname") a.hostname = r.OptStr(v, path);
-    else if (k == "asn") a.asn = r.OptInt(v, path);
-    else if (k == "as_org_name") a.as_org_name = r.OptStr(v, path);
-    else if (k == "ttl") a.ttl = r.OptInt(v, path);
+    if (k == "answer_type") a.answer_type = r.Str(v, path + ".answer_type");
+    else if (k == "ipv4") a.ipv4 = r.OptStr(v, path + ".ipv4");
+    else if (k == "ipv6") a.ipv6 = r.OptStr(v, path + ".ipv6");
+    else if (k == "hostname") a.hostname = r.OptStr(v, path + ".hostname");
+    else if (k == "asn") a.asn = r.OptInt(v, path + ".asn");
+    else if (k == "as_org_name") a.as_org_name = r.OptStr(v, path + ".as_org_name");
+    else if (k == "ttl") a.ttl = r.OptInt(v, path + ".ttl");
     else r.Keep(a.extra, k, v);
   }
   return a;
@@ -96,7 +96,7 @@ TlsHandshake ParseTls(Reader& r, Object o, size_t i) {
         break;
       }
       for (Element e : *a) {
-        auto cert = r.Body(e, path + ".peer_certificates", "certificate");
+        auto cert = r.Body(e, path + ".peer_certificates");
         if (!r.ok()) break;
         if (cert.bytes) h.peer_certificates.push_back(std::move(*cert.bytes));
       }

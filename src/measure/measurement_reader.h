@@ -155,7 +155,7 @@ class Reader {
   }
 
   // OONI's MaybeBinaryData (binary_value.h) into *out (nullptr: check only). `what` names
-  // the value in an error ("header \"Server\"").
+  // the value in an error ("header \"Server\""; empty when the path says it).
   bool MaybeBinary(Element v, const Where& path, std::string_view what, std::string* out) {
     if (auto s = json::AsString(v)) {
       if (out != nullptr) out->assign(*s);
@@ -163,7 +163,7 @@ class Reader {
     }
     auto bytes = DecodeMaybeBinary(v);
     if (!bytes) {
-      Fail(path, fmt::format("{}: {}", what, bytes.error().message));
+      Fail(path, what.empty() ? bytes.error().message : fmt::format("{}: {}", what, bytes.error().message));
       return false;
     }
     if (out != nullptr) *out = std::move(*bytes);
@@ -234,7 +234,7 @@ class Reader {
     }
     return out;
   }
-  HttpBody Body(Element v, const Where& path, std::string_view what = "body") {
+  HttpBody Body(Element v, const Where& path, std::string_view what = {}) {
     HttpBody body;
     if (v.is_null()) return body;
     std::string bytes;
