@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "measure/binary_value.h"
+
 namespace vigil::analysis {
 namespace {
 
@@ -151,7 +153,9 @@ Score FacebookMessenger(Object tk) {
   return s;
 }
 
-std::vector<std::string> HeaderValues(Object response, std::string_view name) {
+// The values of header `name` (any case) in a response's header map, decoded (they may be
+// binary values, df-001-httpt). `path` names the response in an error.
+Result<std::vector<std::string>> HeaderValues(Object response, std::string_view name, const std::string& path) {
   std::vector<std::string> out;
   auto lower_eq = [&](std::string_view a) {
     if (a.size() != name.size()) return false;
@@ -160,18 +164,34 @@ std::vector<std::string> HeaderValues(Object response, std::string_view name) {
     }
     return true;
   };
+  auto one = [&](std::string_view key, Element v) -> Result<bool> {
+    if (v.is_null()) return true;
+    auto bytes = measure::DecodeMaybeBinary(v);
+    if (!bytes) return Fail(bytes.error().failure, fmt::format("{}.headers: header \"{}\": {}", path, key, bytes.error().message));
+    out.push_back(std::move(*bytes));
+    return true;
+  };
   if (auto h = FieldObject(response, "headers")) {
     for (auto [k, v] : *h) {
       if (!lower_eq(k)) continue;
-      if (auto s = json::AsString(v)) out.emplace_back(*s);
-      else if (auto a = json::AsArray(v)) {
+      if (auto a = json::AsArray(v)) {
         for (Element e : *a) {
-          if (auto item = json::AsString(e)) out.emplace_back(*item);
+          if (auto r = one(k, e); !r) return tl::unexpected(r.error());
         }
+      } else if (auto r = one(k, v); !r) {
+        return tl::unexpected(r.error());
       }
     }
   }
   return out;
+}
+
+// A score that gives no verdict because a value of the measurement cannot be read.
+Score Unreadable(const Error& e) {
+  Score s;
+  s.accuracy = 0;
+  s.why = fmt::format("No verdict: {}.", e.message);
+  return s;
 }
 
 Score Whatsapp(Object tk) {
@@ -191,7 +211,9 @@ Score Whatsapp(Object tk) {
     return s;
   }
   std::optional<bool> web, registration;
+  size_t index = 0;
   for (Element e : *arr) {
+    const size_t i = index++;
     auto o = json::AsObject(e);
     if (!o) continue;
     auto req = FieldObject(*o, "request");
@@ -208,9 +230,11 @@ Score Whatsapp(Object tk) {
         auto resp = FieldObject(*o, "response");
         auto code = resp ? json::Field(*resp, "code") : std::nullopt;
         auto c = code ? json::AsInt(*code) : std::nullopt;
-        auto locations = resp ? HeaderValues(*resp, "location") : std::vector<std::string>{};
+        auto locations = resp ? HeaderValues(*resp, "location", fmt::format("test_keys.requests[{}].response", i))
+                              : std::vector<std::string>{};
+        if (!locations) return Unreadable(locations.error());
         if (c.value_or(0) != 302) web = false;
-        else if (std::find(locations.begin(), locations.end(), "https://web.whatsapp.com/") == locations.end())
+        else if (std::find(locations->begin(), locations->end(), "https://web.whatsapp.com/") == locations->end())
           web = false;
       }
     } else if (*url == "https://v.whatsapp.net/v2/register") {
@@ -334,11 +358,16 @@ Score HeaderFieldManipulation(Object tk) {
     return s;
   }
   auto resp = json::AsObject(*resp_e);
-  auto body = resp ? json::StringField(*resp, "body") : std::nullopt;
-  if (!body) {
+  auto body_e = resp ? json::Field(*resp, "body") : std::nullopt;
+  if (!body_e || body_e->is_null()) {
     s.blocking = 1.0;
     s.why = "Middlebox: the response to the header test had no body (total tampering).";
     return s;
+  }
+  // A string or a binary value (df-001-httpt).
+  auto body = measure::DecodeMaybeBinary(*body_e);
+  if (!body) {
+    return Unreadable(Error{body.error().failure, "test_keys.requests[0].response.body: " + body.error().message});
   }
   simdjson::dom::parser parser;
   Element doc;
@@ -359,7 +388,13 @@ Score HeaderFieldManipulation(Object tk) {
   auto req = FieldObject(*first, "request");
   if (auto h = req ? FieldObject(*req, "headers") : std::nullopt) {
     for (auto [k, v] : *h) {
-      if (auto str = json::AsString(v)) sent.emplace(std::string(k), std::string(*str));
+      if (v.is_null()) continue;
+      auto value = measure::DecodeMaybeBinary(v);
+      if (!value) {
+        return Unreadable(Error{value.error().failure, fmt::format("test_keys.requests[0].request.headers: header \"{}\": {}",
+                                                                   k, value.error().message)});
+      }
+      sent.emplace(std::string(k), std::move(*value));
     }
   }
   received.erase({"Connection", "close"});
@@ -390,8 +425,22 @@ Score InvalidRequestLine(Object tk) {
   }
   size_t n = std::min(ns, nr);
   size_t differ = 0;
+  // A line is a string, or a binary value when the bytes were not UTF-8 (ts-007): compared
+  // as bytes. Other shapes are compared as JSON.
+  auto bytes = [](json::Element v, const char* key, size_t i) -> Result<std::optional<std::string>> {
+    if (!v.is_string() && !measure::LooksBinary(v)) return std::optional<std::string>();
+    auto b = measure::DecodeMaybeBinary(v);
+    if (!b) return Fail(b.error().failure, fmt::format("test_keys.{}[{}]: {}", key, i, b.error().message));
+    return std::optional<std::string>(std::move(*b));
+  };
   for (size_t i = 0; i < n; ++i) {
-    if (json::Minify(sa->at(i).value_unsafe()) != json::Minify(ra->at(i).value_unsafe())) ++differ;
+    json::Element sv = sa->at(i).value_unsafe(), rv = ra->at(i).value_unsafe();
+    auto sb = bytes(sv, "sent", i);
+    if (!sb) return Unreadable(sb.error());
+    auto rb = bytes(rv, "received", i);
+    if (!rb) return Unreadable(rb.error());
+    if (*sb && *rb) differ += **sb != **rb ? 1u : 0u;
+    else differ += json::Minify(sv) != json::Minify(rv) ? 1u : 0u;
   }
   if (differ > 0) {
     s.blocking = 1.0;

@@ -127,5 +127,48 @@ TEST(OtherTests, InvalidRequestLine) {
   EXPECT_EQ(Score(R"({"test_name":"http_invalid_request_line","test_keys":{}})").failure, true);
 }
 
+// OONI's binary values (df-001-httpt; ts-007 for `received`) are scored on their bytes.
+TEST(OtherTests, BinaryValuesAreScoredOnTheirDecodedBytes) {
+  // "https://web.whatsapp.com/" in base64, as the Location of the http:// request.
+  const std::string whatsapp = R"({"test_name":"whatsapp","test_keys":{"requests":[
+    {"request":{"url":"http://web.whatsapp.com/"},"failure":null,"response":{"code":302,
+     "headers":{"Location":{"format":"base64","data":"aHR0cHM6Ly93ZWIud2hhdHNhcHAuY29tLw=="}}}},
+    {"request":{"url":"https://v.whatsapp.net/v2/register"},"failure":null}],
+    "tcp_connect":[{"status":{"success":true}}]}})";
+  Verdict w = Score(whatsapp);
+  EXPECT_EQ(w.anomaly, false) << w.why;
+  EXPECT_EQ(w.failure, false) << w.why;
+  // The echo of the header test as a binary body; a header sent as a binary value.
+  Verdict hhfm = Score(R"({"test_name":"http_header_field_manipulation","test_keys":{"requests":[{
+    "request":{"headers":{"Accept":"*/*","Host":{"format":"base64","data":"eA=="}}},
+    "response":{"body":{"format":"base64","data":"eyJoZWFkZXJzX2RpY3QiOnsiQWNjZXB0IjpbIiovKiJdLCJIb3N0IjpbIngiXX19"}}}]}})");
+  EXPECT_EQ(hhfm.anomaly, false) << hhfm.why;
+  // A line that came back as bytes equal to those sent is unchanged.
+  Verdict irl = Score(R"({"test_name":"http_invalid_request_line","test_keys":{"sent":["a","b"],
+    "received":["a",{"format":"base64","data":"Yg=="}]}})");
+  EXPECT_EQ(irl.anomaly, false) << irl.why;
+  Verdict altered = Score(R"({"test_name":"http_invalid_request_line","test_keys":{"sent":["a","b"],
+    "received":["a",{"format":"base64","data":"AQ05bwxG+MIS9g9MCV8tzSk="}]}})");
+  EXPECT_EQ(altered.anomaly, true) << altered.why;
+}
+
+TEST(OtherTests, MalformedBinaryValuesGiveNoVerdictNamingTheField) {
+  for (const char* json : {
+           R"({"test_name":"whatsapp","test_keys":{"requests":[
+             {"request":{"url":"http://web.whatsapp.com/"},"failure":null,"response":{"code":302,
+              "headers":{"Location":{"format":"base64","data":"%%%"}}}},
+             {"request":{"url":"https://v.whatsapp.net/v2/register"},"failure":null}],
+             "tcp_connect":[{"status":{"success":true}}]}})",
+           R"({"test_name":"http_header_field_manipulation","test_keys":{"requests":[{"request":{"headers":{}},
+             "response":{"body":{"format":"rot13","data":"x"}}}]}})",
+           R"({"test_name":"http_invalid_request_line","test_keys":{"sent":["a"],"received":[{"format":"base64"}]}})"}) {
+    Verdict v = Score(json);
+    EXPECT_EQ(v.failure, true) << json << ": " << v.why;
+    EXPECT_EQ(v.anomaly, false) << v.why;  // never a blocking verdict from a value Vigil cannot read
+    EXPECT_NE(v.why.find("binary value"), std::string::npos) << v.why;
+    EXPECT_NE(v.why.find("test_keys."), std::string::npos) << v.why;
+  }
+}
+
 }  // namespace
 }  // namespace vigil::analysis

@@ -53,4 +53,8 @@ class JsonWriter {
 // requires. Invalid UTF-8 bytes are replaced with U+FFFD so the output stays valid JSON.
 void AppendJsonString(std::string& out, std::string_view s);
 
+// True when s is valid UTF-8 (no overlong forms, surrogates or code points past U+10FFFF),
+// i.e. when AppendJsonString writes its bytes unchanged.
+bool IsValidUtf8(std::string_view s);
+
 }  // namespace vigil

@@ -25,6 +25,18 @@ TEST(JsonWriter, KeepsValidUtf8AndReplacesInvalidBytes) {
   EXPECT_EQ(out, "\"Camer\xC3\xBBn \xEF\xBF\xBD\xEF\xBF\xBD end\"");
 }
 
+TEST(JsonWriter, IsValidUtf8AgreesWithWhatAppendJsonStringKeeps) {
+  EXPECT_TRUE(IsValidUtf8(""));
+  EXPECT_TRUE(IsValidUtf8("Camer\xC3\xBBn \xF0\x9F\x98\x80"));
+  for (std::string_view bad : {"\xFF", "\xC3", "\xC3\x28", "\xC0\x80" /* overlong */,
+                               "\xED\xA0\x80" /* surrogate */, "\xF4\x90\x80\x80" /* > U+10FFFF */}) {
+    EXPECT_FALSE(IsValidUtf8(bad)) << bad.size();
+    std::string out;
+    AppendJsonString(out, bad);
+    EXPECT_NE(out.find("\xEF\xBF\xBD"), std::string::npos);
+  }
+}
+
 TEST(JsonWriter, NonFiniteDoublesBecomeNull) {
   std::string out;
   JsonWriter(out).Double(1.0 / 0.0);

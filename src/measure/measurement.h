@@ -18,6 +18,8 @@ namespace vigil::measure {
 
 // Fields preserved verbatim: (key, compact JSON value).
 using ExtraFields = std::vector<std::pair<std::string, std::string>>;
+// (name, value bytes): a value given as an OONI binary value (binary_value.h) is held
+// decoded, and written back as a string when UTF-8, else in the binary form.
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
 // df-002-dnst: one answer.
@@ -82,8 +84,8 @@ struct TlsHandshake {
 
 // An HTTP body as OONI stores it: a string, {"format":"base64","data":...}, or null.
 struct HttpBody {
-  std::optional<std::string> bytes;  // nullopt: JSON null
-  bool base64 = false;               // written back in base64 form
+  std::optional<std::string> bytes;  // decoded; nullopt: JSON null
+  bool base64 = false;               // written back in base64 form (also when not UTF-8)
 };
 
 struct HttpRequest {

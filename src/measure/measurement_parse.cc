@@ -1,237 +1,30 @@
 // Parsing OONI measurements from JSON (see measurement_json.h).
 #include <fmt/format.h>
 
-#include "core/base64.h"
 #include "core/failure.h"
 #include "core/json_read.h"
 #include "measure/measurement_dom.h"
 #include "measure/measurement_json.h"
+#include "measure/measurement_reader.h"
 
 namespace vigil::measure {
 namespace {
 
 using json::Element;
 using json::Object;
-
-// Where a field is: spelled out only when an error is reported. (Building the path of
-// every field read, as strings, was a tenth of `vigil analyze`'s time.)
-struct Where {
-  Where(const char* b) : base(b) {}  // NOLINT(google-explicit-constructor): a plain path
-  Where(std::string_view b) : base(b) {}  // NOLINT(google-explicit-constructor)
-  Where(const std::string& b) : base(b) {}  // NOLINT(google-explicit-constructor)
-  Where(std::string_view b, size_t i) : base(b), index(i) {}
-  // Appends a ".field" suffix (two at most: "…[i].request.method").
-  Where operator+(std::string_view field) const {
-    Where w = *this;
-    (w.f1.empty() ? w.f1 : w.f2) = field;
-    return w;
-  }
-  std::string ToString() const {
-    std::string out(base);
-    if (index != std::string_view::npos) out += fmt::format("[{}]", index);
-    out += f1;
-    out += f2;
-    return out;
-  }
-  std::string_view base;
-  size_t index = std::string_view::npos;
-  std::string_view f1, f2;
-};
-
-// Parsing state: options, and the first error met (with the path of the field).
-class Reader {
- public:
-  explicit Reader(const ParseOptions& o) : options_(o) {}
-
-  bool ok() const { return error_.empty(); }
-  const std::string& error() const { return error_; }
-  const ParseOptions& options() const { return options_; }
-
-  void Fail(const Where& path, std::string_view what) {
-    if (error_.empty()) error_ = fmt::format("{}: {}", path.ToString(), what);
-  }
-
-  void Keep(ExtraFields& extra, std::string_view key, Element v) {
-    if (options_.keep_unknown) extra.emplace_back(std::string(key), json::Minify(v));
-  }
-
-  std::string Str(Element v, const Where& path) {
-    auto s = json::AsString(v);
-    if (!s) {
-      if (!v.is_null()) Fail(path, "expected a string");
-      return {};
-    }
-    return std::string(*s);
-  }
-  std::optional<std::string> OptStr(Element v, const Where& path) {
-    if (v.is_null()) return std::nullopt;
-    auto s = json::AsString(v);
-    if (!s) {
-      Fail(path, "expected a string or null");
-      return std::nullopt;
-    }
-    return std::string(*s);
-  }
-  std::optional<int64_t> OptInt(Element v, const Where& path) {
-    if (v.is_null()) return std::nullopt;
-    auto i = json::AsInt(v);
-    if (!i) Fail(path, "expected an integer");
-    return i;
-  }
-  int64_t Int(Element v, const Where& path, int64_t fallback) {
-    auto i = OptInt(v, path);
-    return i ? *i : fallback;
-  }
-  double Double(Element v, const Where& path) {
-    if (v.is_null()) return 0;
-    auto d = json::AsDouble(v);
-    if (!d) Fail(path, "expected a number");
-    return d.value_or(0);
-  }
-  std::optional<bool> OptBool(Element v, const Where& path) {
-    if (v.is_null()) return std::nullopt;
-    auto b = json::AsBool(v);
-    if (!b) Fail(path, "expected true or false");
-    return b;
-  }
-  std::vector<std::string> Strings(Element v, const Where& path) {
-    std::vector<std::string> out;
-    if (v.is_null()) return out;
-    auto a = json::AsArray(v);
-    if (!a) {
-      Fail(path, "expected an array of strings");
-      return out;
-    }
-    for (Element e : *a) {
-      auto s = json::AsString(e);
-      if (!s) {
-        Fail(path, "expected an array of strings");
-        return out;
-      }
-      out.emplace_back(*s);
-    }
-    return out;
-  }
-  std::optional<Object> Obj(Element v, const Where& path) {
-    auto o = json::AsObject(v);
-    if (!o) Fail(path, "expected an object");
-    return o;
-  }
-
-  // Applies parse_one to each element of an array (null gives nullopt).
-  template <typename T, typename F>
-  std::optional<std::vector<T>> List(Element v, const Where& path, F parse_one) {
-    if (v.is_null()) return std::nullopt;
-    auto a = json::AsArray(v);
-    if (!a) {
-      Fail(path, "expected an array");
-      return std::nullopt;
-    }
-    std::vector<T> out;
-    out.reserve(a->size());
-    size_t i = 0;
-    for (Element e : *a) {
-      auto o = json::AsObject(e);
-      if (!o) {
-        Fail(fmt::format("{}[{}]", path.ToString(), i), "expected an object");
-        return out;
-      }
-      out.push_back(parse_one(*o, i));
-      if (!ok()) return out;
-      ++i;
-    }
-    return out;
-  }
-
-  // Header lists: [[name, value], ...]; header maps: {name: value or [values]}.
-  Headers HeaderList(Element v, const Where& path) {
-    Headers out;
-    if (v.is_null()) return out;
-    auto a = json::AsArray(v);
-    if (!a) {
-      Fail(path, "expected an array of [name, value] pairs");
-      return out;
-    }
-    for (Element e : *a) {
-      auto pair = json::AsArray(e);
-      if (!pair || pair->size() != 2) {
-        Fail(path, "expected [name, value] pairs");
-        return out;
-      }
-      auto name = json::AsString(pair->at(0).value_unsafe());
-      auto value = json::AsString(pair->at(1).value_unsafe());
-      if (!name || !value) {
-        Fail(path, "expected string header names and values");
-        return out;
-      }
-      out.emplace_back(std::string(*name), std::string(*value));
-    }
-    return out;
-  }
-  // copy=false checks the types only.
-  Headers HeaderMap(Element v, const Where& path, bool copy = true) {
-    Headers out;
-    if (v.is_null()) return out;
-    auto o = json::AsObject(v);
-    if (!o) {
-      Fail(path, "expected an object of headers");
-      return out;
-    }
-    for (auto [key, val] : *o) {
-      if (auto s = json::AsString(val)) {
-        if (copy) out.emplace_back(std::string(key), std::string(*s));
-      } else if (auto a = json::AsArray(val)) {
-        // Legacy shape: {"Name": ["v1", "v2"]}.
-        for (Element e : *a) {
-          if (auto item = json::AsString(e); item && copy) out.emplace_back(std::string(key), std::string(*item));
-        }
-      } else if (!val.is_null()) {
-        Fail(path, "expected string header values");
-        return out;
-      }
-    }
-    return out;
-  }
-  HttpBody Body(Element v, const Where& path) {
-    HttpBody body;
-    if (v.is_null()) return body;
-    if (auto s = json::AsString(v)) {
-      body.bytes = std::string(*s);
-      return body;
-    }
-    if (auto o = json::AsObject(v)) {
-      auto format = json::StringField(*o, "format");
-      auto data = json::StringField(*o, "data");
-      if (format && *format == "base64" && data) {
-        auto decoded = Base64Decode(*data);
-        if (!decoded) {
-          Fail(path, "invalid base64 body");
-          return body;
-        }
-        body.bytes = std::move(*decoded);
-        body.base64 = true;
-        return body;
-      }
-    }
-    Fail(path, "expected a string, a {\"format\":\"base64\",\"data\":...} object or null");
-    return body;
-  }
-
- private:
-  const ParseOptions& options_;
-  std::string error_;
-};
+using internal::Reader;
+using internal::Where;
 
 DnsAnswer ParseAnswer(Reader& r, Object o, const Where& path) {
   DnsAnswer a;
   for (auto [k, v] : o) {
-    if (k == "answer_type") a.answer_type = r.Str(v, path);
-    else if (k == "ipv4") a.ipv4 = r.OptStr(v, path);
-    else if (k == "ipv6") a.ipv6 = r.OptStr(v, path);
-    else if (k == "hostname") a.hostname = r.OptStr(v, path);
-    else if (k == "asn") a.asn = r.OptInt(v, path);
-    else if (k == "as_org_name") a.as_org_name = r.OptStr(v, path);
-    else if (k == "ttl") a.ttl = r.OptInt(v, path);
+    if (k == "answer_type") a.answer_type = r.Str(v, path + ".answer_type");
+    else if (k == "ipv4") a.ipv4 = r.OptStr(v, path + ".ipv4");
+    else if (k == "ipv6") a.ipv6 = r.OptStr(v, path + ".ipv6");
+    else if (k == "hostname") a.hostname = r.OptStr(v, path + ".hostname");
+    else if (k == "asn") a.asn = r.OptInt(v, path + ".asn");
+    else if (k == "as_org_name") a.as_org_name = r.OptStr(v, path + ".as_org_name");
+    else if (k == "ttl") a.ttl = r.OptInt(v, path + ".ttl");
     else r.Keep(a.extra, k, v);
   }
   return a;
@@ -304,6 +97,7 @@ TlsHandshake ParseTls(Reader& r, Object o, size_t i) {
       }
       for (Element e : *a) {
         auto cert = r.Body(e, path + ".peer_certificates");
+        if (!r.ok()) break;
         if (cert.bytes) h.peer_certificates.push_back(std::move(*cert.bytes));
       }
     } else r.Keep(h.extra, k, v);
@@ -426,7 +220,8 @@ Control ParseControl(Reader& r, Object o) {
         if (hk == "body_length") h.body_length = r.Int(hv, path + ".http_request.body_length", -1);
         else if (hk == "failure") h.failure = r.OptStr(hv, path + ".http_request.failure");
         else if (hk == "title") h.title = r.Str(hv, path + ".http_request.title");
-        else if (hk == "headers") h.headers = r.HeaderMap(hv, path + ".http_request.headers");
+        else if (hk == "headers")
+          h.headers = r.HeaderMap(hv, path + ".http_request.headers", /*copy=*/true, /*binary=*/false);
         else if (hk == "status_code") h.status_code = r.Int(hv, path + ".http_request.status_code", -1);
         else r.Keep(h.extra, hk, hv);
       }

@@ -16,27 +16,41 @@ void Tags(JsonWriter& w, const std::vector<std::string>& tags) {
   w.EndArray();
 }
 
+void BinaryData(JsonWriter& w, std::string_view bytes) {
+  w.BeginObject().Key("format").String("base64").Key("data").String(Base64Encode(bytes)).EndObject();
+}
+
+// df-001's MaybeBinaryData, as OONI Probe writes it: a string when the bytes are UTF-8,
+// else the binary form (a string would have its invalid bytes replaced).
+void MaybeBinary(JsonWriter& w, std::string_view bytes) {
+  if (IsValidUtf8(bytes)) w.String(bytes);
+  else BinaryData(w, bytes);
+}
+
 void HeaderList(JsonWriter& w, const Headers& h) {
   w.BeginArray();
-  for (const auto& [k, v] : h) w.BeginArray().String(k).String(v).EndArray();
+  for (const auto& [k, v] : h) {
+    w.BeginArray().String(k);
+    MaybeBinary(w, v);
+    w.EndArray();
+  }
   w.EndArray();
 }
 
 void HeaderMap(JsonWriter& w, const Headers& h) {
   w.BeginObject();
-  for (const auto& [k, v] : h) w.Key(k).String(v);
+  for (const auto& [k, v] : h) {
+    w.Key(k);
+    MaybeBinary(w, v);
+  }
   w.EndObject();
 }
 
+// A body read in the binary form goes back in it; any other body as MaybeBinary.
 void Body(JsonWriter& w, const HttpBody& b) {
-  if (!b.bytes) {
-    w.Null();
-  } else if (b.base64) {
-    w.BeginObject().Key("format").String("base64").Key("data").String(Base64Encode(*b.bytes));
-    w.EndObject();
-  } else {
-    w.String(*b.bytes);
-  }
+  if (!b.bytes) w.Null();
+  else if (b.base64) BinaryData(w, *b.bytes);
+  else MaybeBinary(w, *b.bytes);
 }
 
 void Query(JsonWriter& w, const DnsQuery& q) {
@@ -90,7 +104,7 @@ void Tls(JsonWriter& w, const TlsHandshake& h) {
     w.Null();
   } else {
     w.BeginArray();
-    for (const auto& der : h.peer_certificates) Body(w, HttpBody{der, true});
+    for (const auto& der : h.peer_certificates) BinaryData(w, der);
     w.EndArray();
   }
   w.Key("server_name").String(h.server_name).Key("t").Double(h.t);

@@ -11,7 +11,7 @@
 //
 //   VIGIL_BIN=build/debug/apps/vigil/vigil node web/tests/e2e.mjs
 import { spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -22,6 +22,8 @@ const REPO = resolve(WEB, "..");
 const VIGIL = resolve(REPO, process.env.VIGIL_BIN ?? "build/debug/apps/vigil/vigil");
 const CHROMIUM = process.env.CHROMIUM ?? "/usr/bin/chromium";
 const SAMPLE = join(REPO, "data/samples/ooni-sample.jsonl");
+// OONI binary values: the two measurements built in the shape of ooniprobe-android 2017 (IR, AE).
+const BINARY = join(REPO, "tests/golden/data/binary-values.jsonl");
 const ARTIFACTS = resolve(REPO, process.env.VIGIL_WEB_ARTIFACTS ?? "build/web-artifacts");
 const SKIP = 77;
 
@@ -107,6 +109,10 @@ hardTimeout.unref();
 try {
   const imp = spawnSync(VIGIL, ["import", "ooni", SAMPLE, "--data", data], { encoding: "utf8", timeout: 60_000 });
   if (imp.status !== 0) throw new Error(`vigil import failed (${imp.status}): ${imp.stderr}`);
+  const binaryFile = join(tmp, "binary.jsonl");
+  writeFileSync(binaryFile, readFileSync(BINARY, "utf8").split("\n").slice(0, 2).join("\n") + "\n");
+  const impBinary = spawnSync(VIGIL, ["import", "ooni", binaryFile, "--data", data], { encoding: "utf8", timeout: 60_000 });
+  if (impBinary.status !== 0) throw new Error(`vigil import of binary values failed (${impBinary.status}): ${impBinary.stderr}`);
   // An editor's token, to post signal points (the disruption monitor turns them into events).
   const add = spawnSync(VIGIL, ["user", "add", "e2e-editor", "--role", "editor", "--password-stdin", "--data", data], { input: "e2e-editor-password-0123\n", encoding: "utf8", timeout: 30_000 });
   if (add.status !== 0) throw new Error(`vigil user add failed (${add.status}): ${add.stderr}`);
@@ -147,6 +153,9 @@ try {
   assert(unscoredRow, "the store has no unscored dash/ndt/psiphon measurement in IT");
   assert(everything.some((r) => r.test_name === "psiphon" && r.vigil?.anomaly === null), "the store has no unscored psiphon measurement in IT");
   console.log(`facts: blocked domain ${blockedDomain}, measurement ${dnsRow.measurement_uid}, DNS answer ${dnsAnswer}, unscored ${unscoredRow.measurement_uid}`);
+  const irRow = (await api("/api/v1/measurements?probe_cc=IR&limit=10")).results.find((r) => r.vigil?.fingerprint === "ooni.ir_0");
+  const aeRow = (await api("/api/v1/measurements?probe_cc=AE&limit=10")).results.find((r) => r.vigil?.fingerprint === "ooni.ae_0");
+  assert(irRow && aeRow, "the measurements with binary values were not stored with their blockpage fingerprints");
 
   // Five weeks of hourly BGP visibility for Italy, then 30 hours at 1 %: the server's monitor
   // (--detect-every 1) detects a full outage; wait for /api/v1/events to list it (bounded).
@@ -209,8 +218,8 @@ try {
 
   const page = await newPage();
   const L = {
-    en: { overview: "Overview", explorer: "Explorer", dns: "DNS answers", switchTo: "Français", events: "Detected events", full: "Full outage", ongoing: "ongoing", bgp: "BGP routes", notAnalysed: "Not analysed", accessible: "Accessible" },
-    fr: { overview: "Vue d'ensemble", explorer: "Explorateur", dns: "Réponses DNS", switchTo: "English", events: "Événements détectés", full: "Coupure totale", ongoing: "en cours", bgp: "Routes BGP", notAnalysed: "Non analysé", accessible: "Accessible" },
+    en: { overview: "Overview", explorer: "Explorer", dns: "DNS answers", switchTo: "Français", events: "Detected events", full: "Full outage", ongoing: "ongoing", bgp: "BGP routes", notAnalysed: "Not analysed", accessible: "Accessible", hex: "binary, shown in hexadecimal", decoded: "decoded from base64" },
+    fr: { overview: "Vue d'ensemble", explorer: "Explorateur", dns: "Réponses DNS", switchTo: "English", events: "Événements détectés", full: "Coupure totale", ongoing: "en cours", bgp: "Routes BGP", notAnalysed: "Non analysé", accessible: "Accessible", hex: "binaire, affiché en hexadécimal", decoded: "décodé depuis base64" },
   };
   for (const lang of ["en", "fr"]) {
     const l = L[lang];
@@ -282,6 +291,26 @@ try {
       assert((await page.locator("#summary .badge.c-accessible, #why .badge.c-accessible").count()) === 0, "never accessible");
       assert(why.includes(unscoredRow.vigil.why), "Vigil's why shown");
       await shot(page, `measurement-unscored-${lang}`);
+    });
+    await check(`measurement page, binary values (${lang})`, async () => {
+      // Iran: the body is windows-1256 bytes (not UTF-8): hexadecimal; the Connection header
+      // was given in base64 but is text: shown decoded.
+      await page.goto(`${origin}/measurement?uid=${encodeURIComponent(irRow.measurement_uid)}&lang=${lang}`);
+      await ready(page, "measurement");
+      await commonChecks();
+      assert((await page.textContent("#summary")).includes("ooni.ir_0"), "the blockpage fingerprint named");
+      const conn = await page.textContent('#http li[data-header="Connection"]');
+      assert(conn.includes("Connection: close") && conn.includes(l.decoded), `Connection decoded from base64: ${conn}`);
+      const body = await page.textContent("#http pre.body.hex");
+      assert(body.startsWith("3c 68 74 6d 6c 3e"), `the body in hexadecimal: ${body.slice(0, 40)}`);
+      assert((await page.textContent("#http")).includes(l.hex), "the body marked as shown in hexadecimal");
+      await shot(page, `measurement-binary-${lang}`);
+      // United Arab Emirates: the Server header ends in a Latin-1 byte: hexadecimal.
+      await page.goto(`${origin}/measurement?uid=${encodeURIComponent(aeRow.measurement_uid)}&lang=${lang}`);
+      await ready(page, "measurement");
+      const server = await page.textContent('#http li[data-header="Server"]');
+      assert(server.includes("Server: 50 72 6f 74 65 63 74 65 64") && server.includes("ae") && server.includes(l.hex), `Server in hexadecimal: ${server}`);
+      assert((await page.textContent('#http li[data-header="Content-Type"]')).trim() === "Content-Type: text/html", "plain headers as they are");
     });
     await check(`explorer (${lang})`, async () => {
       await page.goto(`${origin}/explorer?lang=${lang}&probe_cc=IT&verdict=anomaly`);

@@ -5,7 +5,8 @@ import { colon, countryName, fmtNum, fmtTime, t, type MessageKey } from "../lib/
 import { verdictBadge } from "../lib/matrix";
 import { countryHref, domainHref, explorerHref, type Route } from "../lib/router";
 import { method, plainKey, rowVerdict } from "../lib/verdict";
-import { base64Bytes, parseCertificate, sha256Hex } from "../lib/x509";
+import { showValue, valueBytes, type Shown } from "../lib/binary";
+import { parseCertificate, sha256Hex } from "../lib/x509";
 
 type Any = any;
 
@@ -156,8 +157,8 @@ async function tlsSection(hs: Any[], control: Any): Promise<HTMLElement> {
     kv(`${t("measurement.probe")}${colon()}${t("measurement.failure")}`, failureCell(x.failure));
     if (ctl) kv(`${t("measurement.control")}${colon()}${t("measurement.failure")}`, failureCell(ctl.failure));
     const first = (x.peer_certificates ?? [])[0];
-    if (first?.data) {
-      const der = first.format === "base64" ? base64Bytes(first.data) : new TextEncoder().encode(String(first.data));
+    const der = first ? valueBytes(first) : null;
+    if (der && der.length) {
       const info = parseCertificate(der);
       if (info) {
         kv(`${t("measurement.certificate")} — ${t("measurement.subject")}`, info.subject || dash);
@@ -173,21 +174,28 @@ async function tlsSection(hs: Any[], control: Any): Promise<HTMLElement> {
   return sec;
 }
 
-function bodyText(b: Any): string {
-  if (typeof b === "string") return b;
-  if (b && b.format === "base64" && typeof b.data === "string") {
-    try {
-      return new TextDecoder("utf-8", { fatal: false }).decode(base64Bytes(b.data));
-    } catch {
-      return "";
-    }
-  }
-  return "";
-}
-function headersOf(x: Any): [string, string][] {
-  if (Array.isArray(x?.headers_list)) return x.headers_list.map((p: Any) => [String(p[0]), String(p[1])]);
-  if (x?.headers && typeof x.headers === "object") return Object.entries(x.headers).map(([k, v]) => [k, String(v)]);
+// Header values and bodies may be OONI binary values (lib/binary.ts): shown decoded when
+// printable, in hexadecimal otherwise, and marked so a reader knows which.
+function headersOf(x: Any): [string, unknown][] {
+  if (Array.isArray(x?.headers_list)) return x.headers_list.filter((p: Any) => Array.isArray(p)).map((p: Any) => [String(p[0]), p[1]]);
+  if (x?.headers && typeof x.headers === "object") return Object.entries(x.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((e) => [k, e] as [string, unknown]) : [[k, v] as [string, unknown]]));
   return [];
+}
+function valueNote(s: Shown | null): Node | null {
+  if (!s) return h("span", { class: "value-note malformed" }, ` (${t("measurement.malformedValue")})`);
+  if (s.hex) return h("span", { class: "value-note hex" }, ` (${t("measurement.binaryHex")})`);
+  if (s.binary) return h("span", { class: "value-note decoded" }, ` (${t("measurement.decodedBase64")})`);
+  return null;
+}
+function headerList(hdrs: [string, unknown][]): HTMLElement {
+  return h(
+    "ul",
+    { class: "headers" },
+    hdrs.slice(0, 30).map(([k, v]) => {
+      const s = showValue(v, 256);
+      return h("li", { "data-header": k }, h("code", { class: s?.hex ? "hex" : null }, `${k}: ${s ? s.text : ""}`), valueNote(s));
+    }),
+  );
 }
 function titleOf(s: string): string {
   const m = /<title[^>]*>([^<]{0,300})/i.exec(s);
@@ -200,21 +208,22 @@ function httpSection(reqs: Any[], control: Any): HTMLElement {
   const side: HTMLElement[] = [];
   for (const r of reqs.slice(0, 10)) {
     const resp = r.response ?? {};
-    const text = bodyText(resp.body);
+    const body = resp.body === null || resp.body === undefined ? null : showValue(resp.body, 512);
+    const text = body && !body.hex ? body.text : "";
     const dl = h("dl", { class: "kv" });
     const kv = (k: string, v: Node | string) => dl.append(h("dt", {}, k), h("dd", {}, v));
     kv(t("measurement.request"), h("code", {}, `${r.request?.method ?? "GET"} ${r.request?.url ?? ""}`));
     kv(t("measurement.failure"), failureCell(r.failure));
     kv(t("measurement.status"), resp.code ? String(resp.code) : dash);
-    kv(t("measurement.bodyLength"), text ? fmtNum(text.length) : dash);
+    kv(t("measurement.bodyLength"), body && body.length ? fmtNum(body.length) : dash);
     const title = titleOf(text);
     if (title) kv(t("measurement.pageTitle"), title);
     const hdrs = headersOf(resp);
-    if (hdrs.length) kv(t("measurement.headers"), h("ul", { class: "headers" }, hdrs.slice(0, 30).map(([k, v]) => h("li", {}, h("code", {}, `${k}: ${v}`)))));
-    if (text) {
-      const pre = h("pre", { class: "body" });
-      pre.textContent = text.slice(0, 2000);
-      dl.append(h("dt", {}, t("measurement.body")), h("dd", {}, h("details", {}, h("summary", {}, t("common.details")), pre)));
+    if (hdrs.length) kv(t("measurement.headers"), headerList(hdrs));
+    if (resp.body !== null && resp.body !== undefined && (!body || body.length)) {
+      const pre = h("pre", { class: body?.hex ? "body hex" : "body" });
+      pre.textContent = body ? body.text.slice(0, 2000) : "";
+      dl.append(h("dt", {}, t("measurement.body"), valueNote(body)), h("dd", { "data-body": "" }, h("details", {}, h("summary", {}, t("common.details")), pre)));
     }
     side.push(h("div", { class: r === last ? "probe" : "probe earlier" }, h("h3", {}, r === last ? t("measurement.probe") : `${t("measurement.probe")} — ${t("measurement.redirect")}`), dl));
   }
@@ -226,7 +235,7 @@ function httpSection(reqs: Any[], control: Any): HTMLElement {
     kv(t("measurement.bodyLength"), typeof control.body_length === "number" && control.body_length >= 0 ? fmtNum(control.body_length) : dash);
     if (control.title) kv(t("measurement.pageTitle"), String(control.title));
     const hdrs = headersOf(control);
-    if (hdrs.length) kv(t("measurement.headers"), h("ul", { class: "headers" }, hdrs.slice(0, 30).map(([k, v]) => h("li", {}, h("code", {}, `${k}: ${v}`)))));
+    if (hdrs.length) kv(t("measurement.headers"), headerList(hdrs));
     side.splice(1, 0, h("div", { class: "control" }, h("h3", {}, t("measurement.control")), dl));
   }
   body.append(h("div", { class: "side" }, side));
