@@ -1,19 +1,17 @@
 #include "watch/journal.h"
 
-#include <sqlite3.h>
-
 #include <filesystem>
 
 #include <fmt/format.h>
 
 #include "core/json_writer.h"
-#include "core/private_file.h"
+#include "core/sqlite_db.h"
 #include "core/time_format.h"
 
 namespace vigil::watch {
 namespace {
 
-constexpr char kSchema[] = R"sql(
+constexpr std::string_view kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS entries(
   seq INTEGER PRIMARY KEY,
   entry TEXT NOT NULL,
@@ -24,50 +22,29 @@ CREATE TABLE IF NOT EXISTS meta(
   value TEXT NOT NULL);
 )sql";
 
-// A prepared statement, finalized on scope exit.
-class Stmt {
- public:
-  Stmt(sqlite3* db, const char* sql) {
-    ok_ = sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) == SQLITE_OK;
-  }
-  ~Stmt() { sqlite3_finalize(s_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
-  bool ok() const { return ok_; }
-  Stmt& Bind(int i, int64_t v) {
-    sqlite3_bind_int64(s_, i, v);
-    return *this;
-  }
-  Stmt& Bind(int i, std::string_view v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-    return *this;
-  }
-  int Step() { return sqlite3_step(s_); }
-  int64_t Int(int col) const { return sqlite3_column_int64(s_, col); }
-  std::string Text(int col) const {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(s_, col));
-    return p ? std::string(p, static_cast<std::size_t>(sqlite3_column_bytes(s_, col))) : "";
-  }
+// Append only: a released migration never changes. Version 1 is the schema journals had
+// before they recorded versions (CREATE ... IF NOT EXISTS: such a journal takes it unchanged).
+constexpr sql::Migration kMigrations[] = {{1, "entries and meta", kSchema}};
 
- private:
-  sqlite3_stmt* s_ = nullptr;
-  bool ok_ = false;
-};
-
-tl::unexpected<Error> DbError(sqlite3* db, std::string_view what) {
-  return Fail("io_error", fmt::format("journal: {}: {}", what, sqlite3_errmsg(db)));
+tl::unexpected<Error> DbError(std::string_view what, const Error& e) {
+  return Fail("io_error", fmt::format("journal: {}: {}", what, e.message));
 }
 
-Result<sqlite3*> OpenDb(const std::string& path, int flags) {
-  sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(path.c_str(), &db, flags | SQLITE_OPEN_FULLMUTEX, nullptr);
-  if (rc != SQLITE_OK) {
-    std::string msg = fmt::format("cannot open journal {}: {}", path,
-                                  db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return Fail("io_error", msg);
+Result<std::unique_ptr<SqliteDb>> OpenDb(const std::string& path, bool read_only) {
+  SqliteOpenOptions options;
+  options.read_only = read_only;
+  options.create = !read_only;  // created 0600 (with its WAL and shared memory) when missing
+  // WAL with synchronous=FULL: each commit fsyncs the WAL, so a committed entry survives.
+  if (!read_only) options.pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;";
+  auto db = SqliteDb::Open(path, options);
+  if (!db) return Fail("io_error", fmt::format("cannot open journal {}: {}", path, db.error().message));
+  if (!read_only) {
+    sql::MigrateOptions migrate;
+    migrate.what = path;
+    if (auto r = sql::Migrate(**db, kMigrations, migrate); !r) {
+      return Fail(r.error().failure == "unsupported" ? r.error().failure : "io_error", r.error().message);
+    }
   }
-  sqlite3_busy_timeout(db, 5000);
   return db;
 }
 
@@ -91,45 +68,30 @@ std::string EntryText(std::string_view probe_key, int64_t seq, std::string_view 
   return out;
 }
 
-Journal::Journal(sqlite3* db, std::optional<ProbeKey> key) : db_(db), key_(std::move(key)) {}
+Journal::Journal(std::unique_ptr<SqliteDb> db, std::optional<ProbeKey> key)
+    : db_(std::move(db)), key_(std::move(key)) {}
 
-Journal::~Journal() { sqlite3_close(db_); }
-
-Result<void> Journal::Exec(const char* sql) const {
-  char* err = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
-    std::string msg = err ? err : "unknown error";
-    sqlite3_free(err);
-    return Fail("io_error", "journal: " + msg);
-  }
-  return {};
-}
+Journal::~Journal() = default;
 
 Result<void> Journal::LoadTip() {
-  Stmt last(db_, "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1");
-  if (!last.ok()) return DbError(db_, "read the last entry");
-  const int rc = last.Step();
-  if (rc == SQLITE_ROW) {
-    tip_.seq = last.Int(0);
-    tip_.hash = last.Text(1);
-  } else if (rc != SQLITE_DONE) {
-    return DbError(db_, "read the last entry");
+  auto last = db_->QueryOne<std::pair<int64_t, std::string>>(
+      "SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1", {},
+      [](const sql::Row& r) { return std::make_pair(r.Int(0), r.String(1)); });
+  if (!last) return DbError("read the last entry", last.error());
+  if (*last) {
+    tip_.seq = (*last)->first;
+    tip_.hash = (*last)->second;
   }
-  Stmt up(db_, "SELECT value FROM meta WHERE key = 'uploaded_seq'");
-  if (up.ok() && up.Step() == SQLITE_ROW) uploaded_seq_ = std::stoll(up.Text(0));
+  auto up = db_->QueryOne<std::string>("SELECT value FROM meta WHERE key = 'uploaded_seq'", {},
+                                       [](const sql::Row& r) { return r.String(0); });
+  if (up && *up) uploaded_seq_ = std::stoll(**up);
   return {};
 }
 
 Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path, ProbeKey key) {
-  // 0600, and so are the WAL and shared memory SQLite makes beside it.
-  if (auto prepared = PrepareSqliteFile(path); !prepared) return tl::unexpected(prepared.error());
-  auto db = OpenDb(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+  auto db = OpenDb(path, /*read_only=*/false);
   if (!db) return tl::unexpected(db.error());
-  std::unique_ptr<Journal> j(new Journal(*db, std::move(key)));
-  // WAL with synchronous=FULL: each commit fsyncs the WAL, so a committed entry survives.
-  for (const char* sql : {"PRAGMA journal_mode=WAL;", "PRAGMA synchronous=FULL;", kSchema}) {
-    if (auto r = j->Exec(sql); !r) return tl::unexpected(r.error());
-  }
+  std::unique_ptr<Journal> j(new Journal(std::move(*db), std::move(key)));
   if (auto r = j->LoadTip(); !r) return tl::unexpected(r.error());
   if (j->tip_.seq >= 0) {
     auto last = j->LastEntry();
@@ -145,9 +107,9 @@ Result<std::unique_ptr<Journal>> Journal::Open(const std::string& path, ProbeKey
 
 Result<std::unique_ptr<Journal>> Journal::OpenReadOnly(const std::string& path) {
   if (!std::filesystem::exists(path)) return Fail("not_found", "no journal at " + path);
-  auto db = OpenDb(path, SQLITE_OPEN_READONLY);
+  auto db = OpenDb(path, /*read_only=*/true);
   if (!db) return tl::unexpected(db.error());
-  std::unique_ptr<Journal> j(new Journal(*db, std::nullopt));
+  std::unique_ptr<Journal> j(new Journal(std::move(*db), std::nullopt));
   if (auto r = j->LoadTip(); !r) return tl::unexpected(r.error());
   return j;
 }
@@ -161,12 +123,10 @@ Result<int64_t> Journal::Append(Clock::WallTime time, std::string_view kind,
                                      details, tip_.hash);
   const std::string hash = Sha256Hex(text);
   const std::string signature = key_->Sign(text);
-  Stmt insert(db_, "INSERT INTO entries(seq, entry, hash, signature) VALUES(?, ?, ?, ?)");
-  if (!insert.ok()) return DbError(db_, "prepare insert");
-  // Autocommit: the insert is its own transaction, committed (and fsynced) by Step.
-  if (insert.Bind(1, seq).Bind(2, text).Bind(3, hash).Bind(4, signature).Step() != SQLITE_DONE) {
-    return DbError(db_, fmt::format("append seq {}", seq));
-  }
+  // Autocommit: the insert is its own transaction, committed (and fsynced) when it returns.
+  auto inserted = db_->Run("INSERT INTO entries(seq, entry, hash, signature) VALUES(?1, ?2, ?3, ?4)",
+                           sql::Params().Int(seq).Text(text).Text(hash).Text(signature));
+  if (!inserted) return DbError(fmt::format("append seq {}", seq), inserted.error());
   tip_.seq = seq;
   tip_.hash = hash;
   return seq;
@@ -174,14 +134,12 @@ Result<int64_t> Journal::Append(Clock::WallTime time, std::string_view kind,
 
 Result<std::vector<JournalRecord>> Journal::Read(int64_t from_seq, std::size_t limit) const {
   std::lock_guard lock(mu_);
-  Stmt q(db_, "SELECT entry, hash, signature FROM entries WHERE seq >= ? ORDER BY seq LIMIT ?");
-  if (!q.ok()) return DbError(db_, "prepare read");
-  q.Bind(1, from_seq).Bind(2, static_cast<int64_t>(limit));
-  std::vector<JournalRecord> out;
-  int rc;
-  while ((rc = q.Step()) == SQLITE_ROW) out.push_back({q.Text(0), q.Text(1), q.Text(2)});
-  if (rc != SQLITE_DONE) return DbError(db_, "read entries");
-  return out;
+  auto rows = db_->Query<JournalRecord>(
+      "SELECT entry, hash, signature FROM entries WHERE seq >= ?1 ORDER BY seq LIMIT ?2",
+      sql::Params().Int(from_seq).Int(limit > static_cast<std::size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit)),
+      [](const sql::Row& r) { return JournalRecord{r.String(0), r.String(1), r.String(2)}; });
+  if (!rows) return DbError("read entries", rows.error());
+  return rows;
 }
 
 Result<std::vector<JournalRecord>> Journal::ReadAll() const {
@@ -212,11 +170,10 @@ int64_t Journal::uploaded_seq() const {
 Result<void> Journal::SetUploadedSeq(int64_t seq) {
   std::lock_guard lock(mu_);
   if (seq <= uploaded_seq_) return {};
-  Stmt up(db_, "INSERT INTO meta(key, value) VALUES('uploaded_seq', ?) "
-               "ON CONFLICT(key) DO UPDATE SET value = excluded.value");
-  if (!up.ok() || up.Bind(1, std::to_string(seq)).Step() != SQLITE_DONE) {
-    return DbError(db_, "record uploaded_seq");
-  }
+  auto up = db_->Run("INSERT INTO meta(key, value) VALUES('uploaded_seq', ?1) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     sql::Params().Text(std::to_string(seq)));
+  if (!up) return DbError("record uploaded_seq", up.error());
   uploaded_seq_ = seq;
   return {};
 }

@@ -21,7 +21,9 @@
 #include "watch/journal_verify.h"
 #include "watch/probe_key.h"
 
-struct sqlite3;
+namespace vigil {
+class SqliteDb;
+}
 
 namespace vigil::watch {
 
@@ -56,11 +58,10 @@ class Journal {
   const std::string& probe_key() const { return key_ ? key_->public_hex() : empty_; }
 
  private:
-  Journal(sqlite3* db, std::optional<ProbeKey> key);
-  Result<void> Exec(const char* sql) const;
+  Journal(std::unique_ptr<SqliteDb> db, std::optional<ProbeKey> key);
   Result<void> LoadTip();
 
-  sqlite3* db_;
+  std::unique_ptr<SqliteDb> db_;  // used under mu_ (but in Open)
   std::optional<ProbeKey> key_;
   mutable std::mutex mu_;
   ChainTip tip_;
