@@ -535,8 +535,24 @@ Verdict AnalyzeWebConnectivity(const measure::Measurement& m, const AnalysisCont
     if (confirming != matches.end()) {
       const auto& fp = *confirming->fingerprint;
       v.fingerprint = fp.name;
-      v.why += fmt::format(" Confirmed by OONI fingerprint {} ({} blockpage{}).", fp.name, fp.scope_code,
-                           fp.location == "dns" ? " IP in a DNS answer" : " in the HTTP response");
+      const bool in_dns = fp.location == "dns";
+      // A confirmed blockpage is blocking, whatever the comparison with the control said (a
+      // blockpage with the real site's header names passes OONI Probe's header rule). DNS
+      // blocking stays the cause when the resolver led to the blockpage.
+      const Blocking decided = in_dns || v.blocking == Blocking::kDns ? Blocking::kDns : Blocking::kHttpDiff;
+      const std::string found = fmt::format("OONI fingerprint {} ({} blockpage{})", fp.name, fp.scope_code,
+                                            in_dns ? " IP in a DNS answer" : " in the HTTP response");
+      if (v.blocking == decided && v.accessible == false) {
+        v.why += fmt::format(" Confirmed by {}.", found);
+      } else {
+        v.why = fmt::format(
+            "{} blocking: the {} confirms a blockpage. This overrides the comparison with the control, which "
+            "alone said: \"{}\" (Vigil's deliberate difference from OONI Probe: a confirmed blockpage is "
+            "always blocking).",
+            in_dns ? "DNS" : "HTTP", found, v.why);
+        v.blocking = decided;
+        v.accessible = false;
+      }
     } else if (!matches.empty()) {
       v.why += fmt::format(" Fingerprint {} ({}) matched but does not confirm blocking here.",
                            matches.front().fingerprint->name, matches.front().fingerprint->scope_code);

@@ -204,6 +204,45 @@ TEST_F(WebConnectivityTest, DifferentPageIsHttpDiffAndBlockpageIsConfirmed) {
   EXPECT_EQ(elsewhere.verdict.confirmed, false);
 }
 
+// A vendor blockpage served with the real site's header names passes OONI Probe's header
+// rule (step 9 alone calls it accessible); a confirming fingerprint makes it blocking.
+TEST_F(WebConnectivityTest, AConfirmedBlockpageIsBlockingEvenWithTheSitesHeaders) {
+  Msmt m;
+  m.cc = "IN";
+  m.requests = R"([{"failure":null,"request":{"url":"http://example.org/"},
+      "response":{"code":200,"headers":{"Content-Type":"text/html","X-Site":"1"},
+      "body":"<html><title>Access Denied</title></html>"}}])";
+  auto r = Run(m);
+  EXPECT_EQ(r.verdict.confirmed, true);
+  EXPECT_EQ(r.verdict.fingerprint, "ooni.in_11");
+  EXPECT_EQ(r.verdict.blocking, Blocking::kHttpDiff);
+  EXPECT_EQ(r.verdict.accessible, false);
+  EXPECT_EQ(r.verdict.anomaly, true);
+  EXPECT_NE(r.verdict.why.find("overrides the comparison with the control"), std::string::npos) << r.verdict.why;
+  EXPECT_NE(r.verdict.why.find("same page as the control"), std::string::npos)
+      << "the why keeps what the comparison alone said: " << r.verdict.why;
+  // Outside India the same page confirms nothing: the comparison decides, as in OONI Probe.
+  m.cc = "IT";
+  auto elsewhere = Run(m);
+  EXPECT_EQ(elsewhere.verdict.confirmed, false);
+  EXPECT_EQ(elsewhere.verdict.blocking, Blocking::kFalse);
+  EXPECT_EQ(elsewhere.verdict.accessible, true);
+}
+
+TEST_F(WebConnectivityTest, AConfirmedBlockpageAddressInTheDnsIsDnsBlocking) {
+  Msmt m;
+  m.cc = "RU";
+  // The resolver answers a known Russian blockpage address (ooni.ru_90); the blockpage server
+  // answers with the real site's page shape, so the comparison alone finds nothing.
+  m.queries = R"([{"engine":"system","hostname":"example.org","query_type":"ANY","failure":null,
+      "answers":[{"answer_type":"A","ipv4":"46.175.31.250"}]}])";
+  m.tcp = R"([{"ip":"46.175.31.250","port":80,"status":{"success":true,"failure":null}}])";
+  auto r = Run(m);
+  EXPECT_EQ(r.verdict.confirmed, true);
+  EXPECT_EQ(r.verdict.blocking, Blocking::kDns) << r.verdict.why;
+  EXPECT_EQ(r.verdict.accessible, false);
+}
+
 TEST_F(WebConnectivityTest, TitleOrHeadersCanStandInForBodyLength) {
   Msmt m;
   // Body twice as long: the length check fails, the title words match.

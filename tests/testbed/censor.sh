@@ -39,6 +39,9 @@ tb_censor_apply() {
   # which answers every request with its blockpage.
   "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "${TB_SITE_IP[blockpage]}" --dport 80 \
     -j DNAT --to-destination "$TB_MIDDLEBOX_IP:80"
+  # A filtering product's blockpage, reached the same way but answering with the site's headers.
+  "${ipt[@]}" -t nat -A PREROUTING -i i0 -p tcp -d "${TB_SITE_IP[vendorbp]}" --dport 80 \
+    -j DNAT --to-destination "$TB_VENDOR_IP:80"
   # Platforms: the "blocked" stand-ins of WhatsApp's endpoints and Telegram's data centres.
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[wa-blocked]}" -j REJECT --reject-with tcp-reset
   "${ipt[@]}" -A FORWARD -i i0 -p tcp -d "${TB_SITE_IP[tg-blocked-1]}" -j DROP

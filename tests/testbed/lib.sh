@@ -30,6 +30,10 @@ TB_HELPER_IP=10.231.2.5
 TB_HELPER_PORT=8080
 TB_BLOCKPAGE_IP=10.231.2.6          # nginx blockpage server (target of the lying resolver)
 TB_MIDDLEBOX_IP=10.231.2.7          # the censor's transparent-proxy blockpage (tb_hostile)
+TB_VENDOR_IP=10.231.2.8             # a filtering product's blockpage, with the real site's headers
+# A real OONI HTTP fingerprint of a filtering product (scope prod: confirms in any country).
+TB_FP_VENDOR_NAME=cl.prod_checkpoint_urlfilter_blockpage
+TB_FP_VENDOR_TEXT='Check Point UserCheck'
 # A real OONI DNS fingerprint (data/fingerprints/fingerprints_dns.csv): ooni.ru_90, scope isp,
 # expected country RU. Assigned to the blockpage server inside inet only.
 TB_FP_DNS_NAME=ooni.ru_90
@@ -45,7 +49,7 @@ declare -A TB_SITE_IP=(
   [www]=10.231.2.10 [nxdomain]=10.231.2.11 [dnslie]=10.231.2.12 [inject]=10.231.2.13
   [tcpdrop]=10.231.2.14 [tcprst]=10.231.2.15 [hostrst]=10.231.2.16 [snirst]=10.231.2.17
   [blockpage]=10.231.2.18 [down]=10.231.2.19 [redir1]=10.231.2.20 [redir2]=10.231.2.21
-  [throttle]=10.231.2.22 [redir-rst]=10.231.2.23
+  [throttle]=10.231.2.22 [redir-rst]=10.231.2.23 [vendorbp]=10.231.2.24
   [hostile-dns]=10.231.2.30 [hostile-header]=10.231.2.31 [hostile-body]=10.231.2.32
   [hostile-trickle]=10.231.2.33 [hostile-tls]=10.231.2.34 [far-dns]=10.231.2.35
   # Platforms: the blocked and the open stand-ins.
@@ -171,7 +175,7 @@ tb_make_namespaces() {
   ip -n "$TB_NS_INET" addr add "$TB_AUTH_DNS/24" dev n0
   ip -n "$TB_NS_INET" link set n0 up
   local name ip n
-  for ip in $TB_HELPER_IP $TB_BLOCKPAGE_IP $TB_MIDDLEBOX_IP "${TB_SITE_IP[@]}"; do
+  for ip in $TB_HELPER_IP $TB_BLOCKPAGE_IP $TB_MIDDLEBOX_IP $TB_VENDOR_IP "${TB_SITE_IP[@]}"; do
     ip -n "$TB_NS_INET" addr add "$ip/32" dev n0
   done
   ip -n "$TB_NS_INET" addr add "$TB_FP_DNS_IP/32" dev n0
@@ -227,7 +231,7 @@ tb_make_pki() {
 
 tb_make_content() {
   local w="$TB_DIR/www"
-  mkdir -p "$w/site" "$w/blockpage"
+  mkdir -p "$w/site" "$w/blockpage" "$w/vendor"
   cat >"$w/site/index.html" <<'EOF'
 <!DOCTYPE html>
 <html><head><title>Vigil testbed independent newspaper</title></head>
@@ -244,6 +248,11 @@ EOF
   cat >"$w/blockpage/index.html" <<EOF
 <html><head><meta charset="utf-8"><title>Blocked</title></head>
 <body><p>$TB_FP_HTTP_TEXT</p></body></html>
+EOF
+  # A filtering product's page (a real OONI fingerprint, body contains).
+  cat >"$w/vendor/index.html" <<EOF
+<html><head><title>Access to this site is restricted</title></head>
+<body><p>$TB_FP_VENDOR_TEXT</p><p>The page you requested is not available on this network.</p></body></html>
 EOF
 }
 
@@ -296,6 +305,13 @@ http {
     ssl_certificate_key $pki/blockpage.key;
     etag off;
     add_header X-Filter-Notice "blocked by court order" always;
+    location / { try_files /index.html =404; }
+  }
+  # A filtering product's blockpage server configured like the websites: the same header names
+  # as the real site (OONI Probe's header rule alone would call its answer the real site).
+  server {
+    listen $TB_VENDOR_IP:80;
+    root $w/vendor;
     location / { try_files /index.html =404; }
   }
   # The websites: all serve the same newspaper (/big: a large body for the speed figure).

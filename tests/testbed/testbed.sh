@@ -166,6 +166,17 @@ scenario_http_blockpage() {
   expect_confirmed "$TB_FP_HTTP_NAME"
 }
 
+# The page has the real site's header names, so OONI Probe's header rule alone would call it
+# accessible; the confirmed fingerprint makes it blocking (docs/methodology.md).
+scenario_vendor_blockpage() {
+  run_probe vendorbp --input "$(url http vendorbp)"
+  expect m '([.test_keys.requests[0].response.headers | keys[] | ascii_downcase] | sort) ==
+            ([.test_keys.control.http_request.headers | keys[] | ascii_downcase] | sort)' true
+  expect_verdict http-diff false
+  expect_confirmed "$TB_FP_VENDOR_NAME"
+  expect v '.why | test("overrides the comparison with the control")' true
+}
+
 scenario_website_down() {
   run_probe down --input "$(url http down)"
   expect_verdict false false
