@@ -54,7 +54,8 @@ void HttpPart(JsonWriter& w, json::Object o) {
       ValueAsBinary(w, v);
     } else if (k == "headers_list" && json::AsArray(v)) {
       w.BeginArray();
-      for (json::Element pair : *json::AsArray(v)) {
+      const json::Array pairs = *json::AsArray(v);  // named: a range-for over *temporary dangles
+      for (json::Element pair : pairs) {
         auto p = json::AsArray(pair);
         if (!p || p->size() != 2) {
           w.Raw(json::Minify(pair));
@@ -67,7 +68,8 @@ void HttpPart(JsonWriter& w, json::Object o) {
       w.EndArray();
     } else if (k == "headers" && json::AsObject(v)) {
       w.BeginObject();
-      for (auto [name, value] : *json::AsObject(v)) {
+      const json::Object fields = *json::AsObject(v);
+      for (auto [name, value] : fields) {
         w.Key(name);
         if (auto a = json::AsArray(value)) {
           w.BeginArray();
@@ -106,7 +108,8 @@ std::string Reencode(const std::string& line) {
     each(*json::AsObject(tk), [&](std::string_view tkey, json::Element requests) {
       if (tkey != "requests" || !json::AsArray(requests)) return void(w.Raw(json::Minify(requests)));
       w.BeginArray();
-      for (json::Element t : *json::AsArray(requests)) {
+      const json::Array list = *json::AsArray(requests);  // a named copy: a range-for over *temporary dangles
+      for (json::Element t : list) {
         if (!json::AsObject(t)) {
           w.Raw(json::Minify(t));
           continue;
